@@ -1,0 +1,47 @@
+import DriverModel
+import HypercallABI
+
+/// Raised when a catalog does not validate; nothing is generated.
+public struct InvalidModel: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// model → validated model → batch plans → C syntax values → text, for a whole catalog.
+public struct Generator: Sendable {
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    public func generate() throws -> [GeneratedFile] {
+        let diagnostics = catalog.validate()
+        guard diagnostics.isEmpty else { throw InvalidModel(diagnostics: diagnostics) }
+        let naming = Naming(abi: catalog.abi)
+        let renderer = KernelStyleRenderer()
+        let plans = catalog.devices.map(BatchPlanner.plan)
+
+        var files: [GeneratedFile] = []
+        func emit(_ path: String, _ file: CFile) {
+            files.append(GeneratedFile(path: path, contents: renderer.render(file)))
+        }
+        emit("include/\(naming.headerFile)", ABIHeaderTranslator(abi: catalog.abi, naming: naming).translate())
+
+        for plan in plans {
+            let module = naming.guestModule(for: plan.device)
+            let translator = GuestModuleTranslator(plan: plan, abi: catalog.abi, naming: naming)
+            emit("guest/\(module)/\(module).c", translator.translate())
+            let context: [String: Any] = ["module": module, "device": plan.device.name]
+            files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
+            files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
+        }
+
+        let modules = plans.enumerated().map { index, plan in
+            ["index": index, "name": naming.guestModule(for: plan.device)] as [String: Any]
+        }
+        let treeContext: [String: Any] = ["modules": modules, "version": "\(catalog.abi.version).0"]
+        files.append(GeneratedFile(path: "Makefile", contents: try Templates.render("Makefile", treeContext)))
+        files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
+        return files.sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,50 @@
+import DriverModel
+import HypercallABI
+
+/// The one place generated C names come from, so that the header, the guest module and the
+/// host stubs cannot drift apart.
+public struct Naming: Sendable {
+    public let abi: BatchABI
+
+    public init(abi: BatchABI) { self.abi = abi }
+
+    var upper: String { abi.prefix.uppercased() }
+
+    public var headerFile: String { "\(abi.prefix)_abi.h" }
+    public var headerGuard: String { "_\(upper)_ABI_H" }
+    public var version: String { "\(upper)_ABI_VERSION" }
+    public var fingerprint: String { "\(upper)_ABI_FINGERPRINT" }
+    public func hypercall(_ call: Hypercall) -> String { "\(upper)_HC_\(call.name.uppercased())" }
+    public var doorbellPort: String { "\(upper)_DOORBELL_PORT" }
+    public var doorbellMagic: String { "\(upper)_DOORBELL_MAGIC" }
+    public var maxEntries: String { "\(upper)_MAX_ENTRIES" }
+    public var queueAlign: String { "\(upper)_QUEUE_ALIGN" }
+    public var doorbellLimit: String { "\(upper)_DOORBELL_ADDR_LIMIT" }
+    public func op(_ op: BatchOp) -> String {
+        let suffix: String
+        switch op {
+        case .out: suffix = "OUT"
+        case .in: suffix = "IN"
+        case .inWait: suffix = "IN_WAIT"
+        case .update: suffix = "RMW"
+        }
+        return "\(upper)_OP_\(suffix)"
+    }
+    public func result(_ status: StatusCode) -> String { "\(upper)_RESULT_\(status.name.uppercased())" }
+    public func error(_ status: StatusCode) -> String { "\(upper)_ERR_\(status.name.uppercased())" }
+    public func error(named name: String) -> String { "\(upper)_ERR_\(name.uppercased())" }
+    public func result(named name: String) -> String { "\(upper)_RESULT_\(name.uppercased())" }
+    public func feature(_ feature: FeatureBit) -> String { "\(upper)_FEATURE_\(feature.name.uppercased())" }
+    public var entryStruct: String { "\(abi.prefix)_\(abi.entry.name)" }
+
+    /// The kernel module that drives `device` (`pata_pvgen_piix`).
+    public func guestModule(for device: Device) -> String {
+        device.name == "piix_ide" ? "pata_\(abi.prefix)_piix" : "\(abi.prefix)_\(device.name)"
+    }
+
+    /// Identifiers of the host stub library.
+    public var hostLibrary: String { "lib\(abi.prefix)_host" }
+    public var hostHeader: String { "\(abi.prefix)_host.h" }
+    public var hostSource: String { "\(abi.prefix)_host.c" }
+    public func host(_ name: String) -> String { "\(abi.prefix)_host_\(name)" }
+}

@@ -1,0 +1,109 @@
+/// A named condition from the driver's context under which some steps run.
+public struct Guard: Codable, Sendable, Hashable {
+    public var name: String
+    /// A C expression over the sequence's parameters and locals.
+    public var condition: String
+
+    public init(name: String, condition: String) {
+        self.name = name
+        self.condition = condition
+    }
+}
+
+/// What the driver does with the value a read returns.
+public enum ReadUse: Codable, Sendable, Hashable {
+    /// The read only flushes or delays (`ata_sff_pause`); its value is thrown away.
+    case discarded
+    /// The driver needs the value before it can go on; it is stored in the named variable.
+    case needed(into: String)
+    /// The driver polls until none of the bits of `mask` (a C expression) is set (`ata_wait_idle`).
+    case waitUntilClear(mask: String)
+}
+
+/// One thing a sequence does.
+public enum StepAction: Codable, Sendable, Hashable {
+    /// Write `value` (a C expression) to a register. `valueBits`, when known, bounds which bits
+    /// the value can have, so that a conditionally triggering register can be batched through.
+    case write(register: String, value: String, valueBits: UInt32?)
+    case read(register: String, use: ReadUse)
+    /// Read, then write `(read & keep) | set`; `setBits` bounds the bits `set` can have.
+    case update(register: String, keep: UInt32, set: String, setBits: UInt32)
+    /// A statement of the driver's own that is not a register access (`ap->last_ctl = tf->ctl`).
+    case statement(String)
+    /// Run another sequence of the same device, with these C arguments.
+    case call(sequence: String, arguments: [String])
+
+    /// The register this step accesses, if it accesses one.
+    public var register: String? {
+        switch self {
+        case .write(let register, _, _), .read(let register, _), .update(let register, _, _, _):
+            register
+        case .statement, .call:
+            nil
+        }
+    }
+}
+
+/// A step, run when its guard (by name) holds, or always.
+public struct Step: Codable, Sendable, Hashable {
+    public var action: StepAction
+    public var guardName: String?
+
+    public init(_ action: StepAction, when guardName: String? = nil) {
+        self.action = action
+        self.guardName = guardName
+    }
+}
+
+/// A C parameter or local variable of a sequence's function.
+public struct CVariable: Codable, Sendable, Hashable {
+    public var type: String
+    public var name: String
+    /// The initializer, for locals.
+    public var initializer: String?
+
+    public init(type: String, name: String, initializer: String? = nil) {
+        self.type = type
+        self.name = name
+        self.initializer = initializer
+    }
+}
+
+/// An ordered list of register accesses the driver performs for one driver operation, as the
+/// stock driver does it (for PIIX: one `ata_port_operations` method of libata 6.1).
+public struct AccessSequence: Codable, Sendable, Hashable {
+    public var name: String
+    public var summary: String
+    /// The member of the driver's operations table this sequence implements.
+    public var operation: String
+    public var returnType: String
+    public var parameters: [CVariable]
+    /// A C expression that yields the channel (`struct ata_port *`) from the parameters.
+    public var channel: String
+    public var locals: [CVariable]
+    public var guards: [Guard]
+    public var steps: [Step]
+    /// The variable returned, for sequences that return a value read from the device.
+    public var result: String?
+    /// Sequences that the stock driver always runs right after this one, before any other
+    /// register access: the batch may stay open across the return into them.
+    public var continuesInto: [String]
+
+    public init(
+        name: String, summary: String, operation: String, returnType: String = "void",
+        parameters: [CVariable], channel: String, locals: [CVariable] = [], guards: [Guard] = [],
+        steps: [Step], result: String? = nil, continuesInto: [String] = []
+    ) {
+        self.name = name
+        self.summary = summary
+        self.operation = operation
+        self.returnType = returnType
+        self.parameters = parameters
+        self.channel = channel
+        self.locals = locals
+        self.guards = guards
+        self.steps = steps
+        self.result = result
+        self.continuesInto = continuesInto
+    }
+}

@@ -1,0 +1,212 @@
+/// The PIIX3 IDE controller QEMU presents (PCI 8086:7010), as libata 6.1 drives it.
+///
+/// Register semantics follow ATA/ATAPI-6 and the SFF-8038i bus-master spec; the sequences are
+/// the accesses of `drivers/ata/libata-sff.c` in Linux 6.1, in the same order, so that the
+/// device sees the same register trace whether or not they are batched.
+public enum PIIXIDE {
+    /// `ATA_DEVCTL_OBS | ATA_NIEN | ATA_HOB`: the bits libata puts in `tf->ctl`. SRST (bit 2)
+    /// is only ever written by the reset path, which this driver leaves to libata.
+    static let taskfileControlBits: UInt32 = 0x8a
+    static let dmaStart: UInt32 = 0x01
+    static let dmaWrite: UInt32 = 0x08
+
+    public static let device = Device(
+        name: "piix_ide",
+        summary: "Intel PIIX3 IDE controller (QEMU -device piix3-ide), libata SFF/BMDMA",
+        pciVendor: 0x8086,
+        pciDevice: 0x7010,
+        blocks: blocks,
+        registers: registers,
+        sequences: sequences
+    )
+
+    static let blocks: [IOBlock] = [
+        IOBlock(
+            name: "cmd", size: 8, bases: [.fixed(0x1f0), .fixed(0x170)],
+            summary: "ATA command block (legacy compatibility-mode addresses)"),
+        IOBlock(
+            name: "ctl", size: 1, bases: [.fixed(0x3f6), .fixed(0x376)],
+            summary: "ATA control block: alternate status / device control"),
+        IOBlock(
+            name: "bmdma", size: 8, bases: [.pciBar(index: 4, offset: 0), .pciBar(index: 4, offset: 8)],
+            summary: "SFF-8038i bus-master DMA registers in BAR4"),
+    ]
+
+    static let registers: [Register] = [
+        Register(
+            name: "data", block: "cmd", offset: 0, width: .word, access: .readWrite,
+            summary: "PIO data port"),
+        Register(
+            name: "error", block: "cmd", offset: 1, width: .byte, access: .read,
+            summary: "error register"),
+        Register(
+            name: "feature", block: "cmd", offset: 1, width: .byte, access: .write,
+            summary: "features register (HOB byte first for LBA48)"),
+        Register(
+            name: "nsect", block: "cmd", offset: 2, width: .byte, access: .readWrite,
+            summary: "sector count"),
+        Register(
+            name: "lbal", block: "cmd", offset: 3, width: .byte, access: .readWrite,
+            summary: "LBA bits 0-7 (24-31 as HOB)"),
+        Register(
+            name: "lbam", block: "cmd", offset: 4, width: .byte, access: .readWrite,
+            summary: "LBA bits 8-15 (32-39 as HOB)"),
+        Register(
+            name: "lbah", block: "cmd", offset: 5, width: .byte, access: .readWrite,
+            summary: "LBA bits 16-23 (40-47 as HOB)"),
+        Register(
+            name: "device", block: "cmd", offset: 6, width: .byte, access: .readWrite,
+            summary: "device/head: device select and LBA mode"),
+        Register(
+            name: "status", block: "cmd", offset: 7, width: .byte, access: .read,
+            onRead: .clearsState, summary: "status; reading it clears a pending INTRQ"),
+        Register(
+            name: "command", block: "cmd", offset: 7, width: .byte, access: .write,
+            onWrite: .triggers, summary: "command; writing it starts the command"),
+        Register(
+            name: "altstatus", block: "ctl", offset: 0, width: .byte, access: .read,
+            summary: "alternate status: status without clearing INTRQ"),
+        Register(
+            name: "devctl", block: "ctl", offset: 0, width: .byte, access: .write,
+            onWrite: .triggersWhenSet(0x04), summary: "device control: nIEN, SRST (resets), HOB"),
+        Register(
+            name: "bmdma_cmd", block: "bmdma", offset: 0, width: .byte, access: .readWrite,
+            onWrite: .triggersWhenSet(dmaStart), summary: "bus-master command: start bit, direction"),
+        Register(
+            name: "bmdma_status", block: "bmdma", offset: 2, width: .byte, access: .readWrite,
+            summary: "bus-master status: interrupt and error bits, write one to clear"),
+        Register(
+            name: "bmdma_prd", block: "bmdma", offset: 4, width: .dword, access: .readWrite,
+            summary: "physical address of the PRD table"),
+    ]
+
+    static let ap = CVariable(type: "struct ata_port *", name: "ap")
+    static let tf = CVariable(type: "const struct ata_taskfile *", name: "tf")
+    static let qc = CVariable(type: "struct ata_queued_cmd *", name: "qc")
+    static let waitIdle = ReadUse.waitUntilClear(mask: "ATA_BUSY | ATA_DRQ")
+
+    static func write(_ register: String, _ value: String, bits: UInt32? = nil, when guardName: String? = nil) -> Step {
+        Step(.write(register: register, value: value, valueBits: bits), when: guardName)
+    }
+
+    static func read(_ register: String, _ use: ReadUse, when guardName: String? = nil) -> Step {
+        Step(.read(register: register, use: use), when: guardName)
+    }
+
+    static let sequences: [AccessSequence] = [
+        AccessSequence(
+            name: "tf_load",
+            summary: "load the taskfile registers (ata_sff_tf_load)",
+            operation: "sff_tf_load",
+            parameters: [ap, tf],
+            channel: "ap",
+            locals: [CVariable(type: "unsigned int", name: "is_addr", initializer: "tf->flags & ATA_TFLAG_ISADDR")],
+            guards: [
+                Guard(name: "ctl_changed", condition: "tf->ctl != ap->last_ctl"),
+                Guard(name: "lba48", condition: "is_addr && (tf->flags & ATA_TFLAG_LBA48)"),
+                Guard(name: "is_addr", condition: "is_addr"),
+                Guard(name: "has_device", condition: "tf->flags & ATA_TFLAG_DEVICE"),
+            ],
+            steps: [
+                write("devctl", "tf->ctl", bits: taskfileControlBits, when: "ctl_changed"),
+                Step(.statement("ap->last_ctl = tf->ctl"), when: "ctl_changed"),
+                read("status", waitIdle, when: "ctl_changed"),
+                write("feature", "tf->hob_feature", when: "lba48"),
+                write("nsect", "tf->hob_nsect", when: "lba48"),
+                write("lbal", "tf->hob_lbal", when: "lba48"),
+                write("lbam", "tf->hob_lbam", when: "lba48"),
+                write("lbah", "tf->hob_lbah", when: "lba48"),
+                write("feature", "tf->feature", when: "is_addr"),
+                write("nsect", "tf->nsect", when: "is_addr"),
+                write("lbal", "tf->lbal", when: "is_addr"),
+                write("lbam", "tf->lbam", when: "is_addr"),
+                write("lbah", "tf->lbah", when: "is_addr"),
+                write("device", "tf->device", when: "has_device"),
+                read("status", waitIdle),
+            ],
+            continuesInto: ["exec_command", "bmdma_setup"]
+        ),
+        AccessSequence(
+            name: "exec_command",
+            summary: "issue the command, then the 400 ns pause (ata_sff_exec_command)",
+            operation: "sff_exec_command",
+            parameters: [ap, tf],
+            channel: "ap",
+            steps: [
+                write("command", "tf->command"),
+                read("altstatus", .discarded),
+            ]
+        ),
+        AccessSequence(
+            name: "dev_select",
+            summary: "select device 0 or 1, then pause (ata_sff_dev_select)",
+            operation: "sff_dev_select",
+            parameters: [ap, CVariable(type: "unsigned int", name: "device")],
+            channel: "ap",
+            locals: [CVariable(type: "u8", name: "select", initializer: "device ? ATA_DEVICE_OBS | ATA_DEV1 : ATA_DEVICE_OBS")],
+            steps: [
+                write("device", "select"),
+                read("altstatus", .discarded),
+            ]
+        ),
+        AccessSequence(
+            name: "bmdma_setup",
+            summary: "load the PRD table address, set the direction, issue the command (ata_bmdma_setup)",
+            operation: "bmdma_setup",
+            parameters: [qc],
+            channel: "qc->ap",
+            locals: [
+                CVariable(type: "struct ata_port *", name: "ap", initializer: "qc->ap"),
+                CVariable(type: "unsigned int", name: "rw", initializer: "qc->tf.flags & ATA_TFLAG_WRITE"),
+            ],
+            steps: [
+                // Make the PRD table visible to the controller before it learns where it is.
+                Step(.statement("mb()")),
+                write("bmdma_prd", "ap->bmdma_prd_dma"),
+                Step(.update(register: "bmdma_cmd", keep: 0xff & ~(dmaWrite | dmaStart), set: "rw ? 0 : ATA_DMA_WR", setBits: dmaWrite)),
+                Step(.call(sequence: "exec_command", arguments: ["ap", "&qc->tf"])),
+            ],
+            continuesInto: ["bmdma_start"]
+        ),
+        AccessSequence(
+            name: "bmdma_start",
+            summary: "start the bus-master transfer (ata_bmdma_start)",
+            operation: "bmdma_start",
+            parameters: [qc],
+            channel: "qc->ap",
+            steps: [
+                Step(.update(register: "bmdma_cmd", keep: 0xff, set: "ATA_DMA_START", setBits: dmaStart)),
+            ]
+        ),
+        AccessSequence(
+            name: "bmdma_status",
+            summary: "read the bus-master status (ata_bmdma_status)",
+            operation: "bmdma_status",
+            returnType: "u8",
+            parameters: [ap],
+            channel: "ap",
+            steps: [read("bmdma_status", .needed(into: "status"))],
+            result: "status"
+        ),
+        AccessSequence(
+            name: "check_status",
+            summary: "read the status register, acknowledging INTRQ (ata_sff_check_status)",
+            operation: "sff_check_status",
+            returnType: "u8",
+            parameters: [ap],
+            channel: "ap",
+            steps: [read("status", .needed(into: "status"))],
+            result: "status"
+        ),
+        AccessSequence(
+            name: "check_altstatus",
+            summary: "read the alternate status register (ata_sff_check_altstatus)",
+            operation: "sff_check_altstatus",
+            returnType: "u8",
+            parameters: [ap],
+            channel: "ap",
+            steps: [read("altstatus", .needed(into: "status"))],
+            result: "status"
+        ),
+    ]
+}

@@ -1,0 +1,34 @@
+/// A PCI device the guest drives, with the registers and access sequences of its driver.
+public struct Device: Codable, Sendable, Hashable {
+    /// A short lower-case identifier (`piix_ide`); generated names derive from it.
+    public var name: String
+    public var summary: String
+    public var pciVendor: UInt16
+    public var pciDevice: UInt16
+    public var blocks: [IOBlock]
+    public var registers: [Register]
+    public var sequences: [AccessSequence]
+
+    public init(
+        name: String, summary: String, pciVendor: UInt16, pciDevice: UInt16, blocks: [IOBlock],
+        registers: [Register], sequences: [AccessSequence]
+    ) {
+        self.name = name
+        self.summary = summary
+        self.pciVendor = pciVendor
+        self.pciDevice = pciDevice
+        self.blocks = blocks
+        self.registers = registers
+        self.sequences = sequences
+    }
+
+    public func block(named name: String) -> IOBlock? { blocks.first { $0.name == name } }
+
+    /// The register a step names in the given direction.
+    public func register(named name: String) -> Register? { registers.first { $0.name == name } }
+
+    public func sequence(named name: String) -> AccessSequence? { sequences.first { $0.name == name } }
+
+    /// Number of channels: every block has one base per channel.
+    public var channelCount: Int { blocks.map(\.bases.count).max() ?? 0 }
+}

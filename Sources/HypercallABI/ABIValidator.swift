@@ -1,0 +1,58 @@
+import DriverModel
+
+/// Checks an ABI model before anything is generated, collecting every problem.
+public enum ABIValidator {
+    public static func validate(_ abi: BatchABI, at path: String) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        func report(_ field: String, _ message: String) {
+            diagnostics.append(Diagnostic(field: "\(path).\(field)", message: message))
+        }
+        if !CIdentifier.isValid(abi.prefix) { report("prefix", "'\(abi.prefix)' is not a valid C identifier") }
+        for (field, call) in [("probe", abi.probe), ("batch", abi.batch)] {
+            if let name = KVMHypercallNumbers.collision(for: call.number) {
+                report("\(field).number", "hypercall number \(call.number) collides with \(name) of Linux 6.1; pick one from a private range")
+            }
+            if call.arguments.count > ArgumentRegister.kvmArguments.count {
+                report("\(field).arguments", "\(call.arguments.count) arguments; the KVM convention carries at most \(ArgumentRegister.kvmArguments.count)")
+            }
+            for (index, argument) in call.arguments.enumerated()
+            where index < ArgumentRegister.kvmArguments.count && argument.register != ArgumentRegister.kvmArguments[index] {
+                report(
+                    "\(field).arguments[\(index)].register",
+                    "argument \(index + 1) travels in \(ArgumentRegister.kvmArguments[index].rawValue) under the KVM convention, not \(argument.register.rawValue)")
+            }
+        }
+        if abi.probe.number == abi.batch.number { report("batch.number", "probe and batch share number \(abi.batch.number)") }
+
+        var end = 0
+        for (index, field) in abi.entry.fields.enumerated() {
+            if field.offset < end { report("entry.fields[\(index)].offset", "field '\(field.name)' at \(field.offset) overlaps the field before it") }
+            if field.offset % field.type.size != 0 {
+                report("entry.fields[\(index)].offset", "field '\(field.name)' at \(field.offset) is not aligned to its size \(field.type.size)")
+            }
+            if field.offset > end { report("entry.fields[\(index)].offset", "implicit padding before '\(field.name)'; declare it as a reserved field") }
+            end = max(end, field.end)
+        }
+        if end != abi.entry.size { report("entry.size", "size \(abi.entry.size) does not match the fields, which end at \(end)") }
+        for required in ["op", "width", "port", "value", "mask", "result"] where !abi.entry.fields.contains(where: { $0.name == required }) {
+            report("entry.fields", "the entry needs a field named '\(required)'")
+        }
+        let queueBytes = abi.limits.maxEntries * abi.entry.size
+        if abi.limits.maxEntries < 1 || queueBytes > abi.limits.pageSize {
+            report("limits.max_entries", "\(abi.limits.maxEntries) entries of \(abi.entry.size) bytes do not fit one page")
+        }
+        // The doorbell packs the count into the low bits of the page-aligned address.
+        if abi.limits.maxEntries >= abi.limits.queueAlignment {
+            report("limits.max_entries", "the doorbell packs the count below the queue alignment \(abi.limits.queueAlignment)")
+        }
+        for op in BatchOp.allCases where abi.opCode(for: op) == nil { report("ops", "no op code for '\(op.rawValue)'") }
+        if Set(abi.ops.map(\.code)).count != abi.ops.count { report("ops", "two ops share a code") }
+        if Set((abi.results + abi.errors).map(\.value)).count != abi.results.count + abi.errors.count {
+            report("errors", "two statuses share a value")
+        }
+        for (index, error) in abi.errors.enumerated() where error.value >= 0 || Int64(error.value) == KVMHypercallNumbers.enosys {
+            report("errors[\(index)].value", "error '\(error.name)' must be negative and differ from -KVM_ENOSYS")
+        }
+        return diagnostics
+    }
+}

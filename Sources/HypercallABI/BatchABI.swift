@@ -1,0 +1,110 @@
+import DriverModel
+
+/// The op code an entry carries for each kind of batched access.
+public struct OpCode: Codable, Sendable, Hashable {
+    public var op: BatchOp
+    public var code: UInt8
+    public var summary: String
+
+    public init(op: BatchOp, code: UInt8, summary: String) {
+        self.op = op
+        self.code = code
+        self.summary = summary
+    }
+}
+
+/// A status the host returns for a whole call or stores in one entry.
+public struct StatusCode: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: Int32
+    public var summary: String
+
+    public init(name: String, value: Int32, summary: String) {
+        self.name = name
+        self.value = value
+        self.summary = summary
+    }
+}
+
+/// A feature bit the probe hypercall reports.
+public struct FeatureBit: Codable, Sendable, Hashable {
+    public var name: String
+    public var bit: Int
+    public var summary: String
+
+    public init(name: String, bit: Int, summary: String) {
+        self.name = name
+        self.bit = bit
+        self.summary = summary
+    }
+}
+
+/// The PIO doorbell transport, for VMMs that cannot receive a custom hypercall: one 32-bit OUT
+/// of `queue_gpa | entry_count` to a port; an IN from it answers the magic when a host listens.
+public struct DoorbellTransport: Codable, Sendable, Hashable {
+    public var port: UInt16
+    public var magic: UInt32
+
+    public init(port: UInt16, magic: UInt32) {
+        self.port = port
+        self.magic = magic
+    }
+}
+
+/// Bounds the host enforces on every queue.
+public struct QueueLimits: Codable, Sendable, Hashable {
+    public var maxEntries: Int
+    /// The queue starts on this boundary and must not cross a page.
+    public var queueAlignment: Int
+    public var pageSize: Int
+    /// The doorbell carries a 32-bit address: the queue must sit below this.
+    public var doorbellAddressLimit: UInt64
+
+    public init(maxEntries: Int, queueAlignment: Int, pageSize: Int, doorbellAddressLimit: UInt64) {
+        self.maxEntries = maxEntries
+        self.queueAlignment = queueAlignment
+        self.pageSize = pageSize
+        self.doorbellAddressLimit = doorbellAddressLimit
+    }
+}
+
+/// Everything both sides must agree on: one value, rendered into the shared header and
+/// fingerprinted.
+public struct BatchABI: Codable, Sendable, Hashable {
+    /// Prefix of every generated C name (`pvgen`).
+    public var prefix: String
+    public var version: Int
+    public var probe: Hypercall
+    public var batch: Hypercall
+    public var doorbell: DoorbellTransport
+    public var entry: StructLayout
+    public var limits: QueueLimits
+    public var ops: [OpCode]
+    /// Entry results: pending (set by the guest) and done.
+    public var results: [StatusCode]
+    /// Negative errors, for a whole call or one entry.
+    public var errors: [StatusCode]
+    public var features: [FeatureBit]
+
+    public init(
+        prefix: String, version: Int, probe: Hypercall, batch: Hypercall, doorbell: DoorbellTransport,
+        entry: StructLayout, limits: QueueLimits, ops: [OpCode], results: [StatusCode],
+        errors: [StatusCode], features: [FeatureBit]
+    ) {
+        self.prefix = prefix
+        self.version = version
+        self.probe = probe
+        self.batch = batch
+        self.doorbell = doorbell
+        self.entry = entry
+        self.limits = limits
+        self.ops = ops
+        self.results = results
+        self.errors = errors
+        self.features = features
+    }
+
+    public var hypercalls: [Hypercall] { [probe, batch] }
+
+    public func opCode(for op: BatchOp) -> OpCode? { ops.first { $0.op == op } }
+}

@@ -1,0 +1,55 @@
+/// pvgen's built-in batch ABI, version 1.
+public enum PVGenABI {
+    public static let abi = BatchABI(
+        prefix: "pvgen",
+        version: 1,
+        probe: Hypercall(
+            name: "probe", number: 0x7076_0001,
+            arguments: [HypercallArgument(name: "abi_version", register: .rbx, summary: "the ABI version the guest speaks")],
+            summary: "ask whether the host handles pvgen batches",
+            returns: "feature bits (>= 0), a negative pvgen error, or -KVM_ENOSYS when no handler exists"),
+        batch: Hypercall(
+            name: "batch", number: 0x7076_0002,
+            arguments: [
+                HypercallArgument(name: "queue_gpa", register: .rbx, summary: "guest-physical address of the first entry"),
+                HypercallArgument(name: "count", register: .rcx, summary: "number of entries"),
+            ],
+            summary: "run a queue of port accesses in order",
+            returns: "the number of entries completed (>= 0) or a negative pvgen error"),
+        doorbell: DoorbellTransport(port: 0x0560, magic: 0x7076_0001),
+        entry: StructLayout(
+            name: "io_entry", size: 16,
+            fields: [
+                LayoutField(name: "op", type: .u8, offset: 0, summary: "PVGEN_OP_*"),
+                LayoutField(name: "width", type: .u8, offset: 1, summary: "access width in bytes: 1, 2 or 4"),
+                LayoutField(name: "port", type: .u16, offset: 2, summary: "I/O port"),
+                LayoutField(name: "value", type: .u32, offset: 4, summary: "written value; the host stores the value read"),
+                LayoutField(name: "mask", type: .u32, offset: 8, summary: "stop mask (IN_WAIT) or keep mask (RMW), else 0"),
+                LayoutField(name: "result", type: .s32, offset: 12, summary: "PVGEN_RESULT_* or a negative PVGEN_ERR_*, written by the host"),
+            ],
+            summary: "one port access of a batch queue"),
+        limits: QueueLimits(maxEntries: 64, queueAlignment: 4096, pageSize: 4096, doorbellAddressLimit: 1 << 32),
+        ops: [
+            OpCode(op: .out, code: 1, summary: "write value to port"),
+            OpCode(op: .in, code: 2, summary: "read port into value"),
+            OpCode(op: .inWait, code: 3, summary: "read into value; stop after it if value & mask"),
+            OpCode(op: .update, code: 4, summary: "write (read & mask) | value; value = read"),
+        ],
+        results: [
+            StatusCode(name: "pending", value: 1, summary: "set by the guest; kept if not reached"),
+            StatusCode(name: "ok", value: 0, summary: "the entry ran"),
+        ],
+        errors: [
+            StatusCode(name: "range", value: -2, summary: "queue outside guest memory or a page"),
+            StatusCode(name: "count", value: -3, summary: "entry count of zero or over the limit"),
+            StatusCode(name: "align", value: -4, summary: "queue address not aligned"),
+            StatusCode(name: "op", value: -5, summary: "unknown op"),
+            StatusCode(name: "width", value: -6, summary: "width the port does not have"),
+            StatusCode(name: "port", value: -7, summary: "port outside the device's allowlist"),
+            StatusCode(name: "version", value: -8, summary: "ABI version the host does not speak"),
+            StatusCode(name: "reserved", value: -9, summary: "a field that must be zero is not"),
+            StatusCode(name: "io", value: -10, summary: "the device model failed the access"),
+        ],
+        features: [FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled")]
+    )
+}

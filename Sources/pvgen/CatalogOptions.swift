@@ -1,0 +1,17 @@
+import ArgumentParser
+import CodeGen
+
+/// `--model FILE`, shared by every command that generates.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: "A YAML or JSON model file (default: the built-in catalog).")
+    var model: String?
+
+    func catalog() throws -> Catalog {
+        guard let model else { return .builtIn }
+        do {
+            return try ModelFile.load(model)
+        } catch let error as ModelFileError {
+            throw ValidationError(error.description)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import CodeGen
+import DriverModel
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the catalog: ABI, devices, sequences and their batches.")
+
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let catalog = try options.catalog()
+        let abi = catalog.abi
+        print("ABI \(abi.prefix) v\(abi.version) fingerprint \(abi.fingerprint)")
+        for call in abi.hypercalls {
+            let arguments = call.arguments.map { "\($0.name) in \($0.register.rawValue)" }.joined(separator: ", ")
+            print("  hypercall \(call.name) 0x\(String(call.number, radix: 16)): \(arguments)")
+        }
+        print("  doorbell port 0x\(String(abi.doorbell.port, radix: 16)), at most \(abi.limits.maxEntries) entries per batch")
+        for device in catalog.devices {
+            let plan = BatchPlanner.plan(device)
+            let id = String(format: "%04x:%04x", device.pciVendor, device.pciDevice)
+            print("device \(device.name) (PCI \(id)): \(device.summary)")
+            for sequence in plan.sequences {
+                let accesses = sequence.steps.compactMap(\.access).count
+                let boundaries = sequence.steps.compactMap(\.submitAfter).map(\.description)
+                let end = sequence.submitsAtEnd ? "submits at return" : "stays open into \(sequence.sequence.continuesInto.joined(separator: "/"))"
+                print("  \(sequence.sequence.name): \(accesses) accesses; \(([end] + boundaries).joined(separator: "; "))")
+            }
+        }
+    }
+}
+
+struct ModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model", abstract: "Print the catalog as a YAML model file, the format --model reads.")
+
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        print(try ModelFile.yaml(for: try options.catalog()), terminator: "")
+    }
+}

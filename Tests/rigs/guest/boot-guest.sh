@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# boot-guest.sh - boot the Debian 6.1 kernel under QEMU TCG with a busybox initramfs and
+# a PIIX IDE raw disk, run a test script inside the guest, and report its exit status.
+#
+# The guest's /init mounts proc/sys/devtmpfs, insmods the stock disk stack (scsi, crc,
+# sd_mod, libata and, unless --no-ata-piix, ata_piix), runs the test script with sh,
+# prints "PVGEN-RIG: exit=<status>" and powers off. This script passes only if the
+# console shows "PVGEN-RIG: exit=0".
+#
+# Exit status: 0 pass, 1 guest failure (script failed, panic, timeout), 2 usage/setup error.
+#
+# Environment:
+#   PVGEN_GUEST_KVER     kernel version to boot (default: newest /boot/vmlinuz-6.1.*)
+#   PVGEN_GUEST_TIMEOUT  hard timeout for the whole QEMU run in seconds (default 180)
+#   PVGEN_GUEST_VERBOSE  1 = stream every console line to stderr, not only PVGEN/oops lines
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: boot-guest.sh --work DIR --script GUEST_SCRIPT [--ko FILE.ko ...] [--disk-mb N]
+                     [--no-ata-piix] [--qemu BIN] [--append "extra kernel args"]
+                     [--trace-events FILE] [--qemu-arg ARG ...]
+
+  --work DIR            work directory; holds initramfs.cpio, disk.img, console.log,
+                        qemu.log, trace.log and result (created if missing)
+  --script FILE         guest script, run as "sh /test.sh" inside the guest
+  --ko FILE.ko          copied to /pvgen/ in the initramfs (not loaded; repeatable)
+  --disk-mb N           size of DIR/disk.img when it is created (default 64); an
+                        existing disk.img is reused as is
+  --no-ata-piix         do not load ata_piix (the test brings its own IDE driver)
+  --qemu BIN            QEMU binary (default qemu-system-x86_64)
+  --append ARGS         extra kernel command line arguments
+  --trace-events FILE   QEMU trace event list; trace written to DIR/trace.log
+  --qemu-arg ARG        one extra QEMU argument, passed through verbatim (repeatable)
+
+Guest output lines containing "PVGEN" (and oops/panic lines) are forwarded to stderr.
+EOF
+}
+
+log() { printf '[guest] %s\n' "$*" >&2; }
+die() {
+	printf '[guest] error: %s\n' "$*" >&2
+	exit 2
+}
+
+# Stock modules for the PIIX IDE disk path, in load order (dependencies first).
+# Names are what modinfo accepts; '-' and '_' are interchangeable for the kernel.
+STOCK_MODULES=(scsi_common scsi_mod crc64 crc64-rocksoft crc64_rocksoft_generic
+	crct10dif_common crct10dif_generic crc-t10dif t10-pi sd_mod libata)
+
+# --- arguments ---------------------------------------------------------------------------
+
+WORK=""
+SCRIPT=""
+KOS=()
+DISK_MB=64
+DISK_MB_SET=0
+ATA_PIIX=1
+QEMU=""
+APPEND=""
+TRACE_EVENTS=""
+QEMU_EXTRA=()
+
+need_value() { (($2 >= 2)) || die "$1 needs a value (see --help)"; }
+
+while (($#)); do
+	case $1 in
+	--work) need_value "$1" $# && WORK=$2 && shift 2 ;;
+	--script) need_value "$1" $# && SCRIPT=$2 && shift 2 ;;
+	--ko) need_value "$1" $# && KOS+=("$2") && shift 2 ;;
+	--disk-mb) need_value "$1" $# && DISK_MB=$2 && DISK_MB_SET=1 && shift 2 ;;
+	--no-ata-piix) ATA_PIIX=0 && shift ;;
+	--qemu) need_value "$1" $# && QEMU=$2 && shift 2 ;;
+	--append) need_value "$1" $# && APPEND=$2 && shift 2 ;;
+	--trace-events) need_value "$1" $# && TRACE_EVENTS=$2 && shift 2 ;;
+	--qemu-arg) need_value "$1" $# && QEMU_EXTRA+=("$2") && shift 2 ;;
+	-h | --help) usage && exit 0 ;;
+	*) usage >&2 && die "unknown argument: $1" ;;
+	esac
+done
+
+[[ -n $WORK ]] || die "--work DIR is required (see --help)"
+[[ -n $SCRIPT ]] || die "--script GUEST_SCRIPT is required (see --help)"
+[[ -f $SCRIPT ]] || die "guest script not found: $SCRIPT"
+[[ $DISK_MB =~ ^[1-9][0-9]*$ ]] || die "--disk-mb wants a positive integer, got: $DISK_MB"
+if [[ -n $TRACE_EVENTS ]]; then
+	[[ -f $TRACE_EVENTS ]] || die "trace events file not found: $TRACE_EVENTS"
+	TRACE_EVENTS=$(realpath "$TRACE_EVENTS")
+fi
+for ko in "${KOS[@]}"; do
+	[[ -f $ko ]] || die "--ko file not found: $ko"
+done
+TIMEOUT=${PVGEN_GUEST_TIMEOUT:-180}
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "PVGEN_GUEST_TIMEOUT wants seconds, got: $TIMEOUT"
+
+# --- host packages -----------------------------------------------------------------------
+
+have_pkg() {
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+# Install the given Debian packages that are missing (idempotent: nothing runs when all
+# are present). A fresh CI container has empty apt lists, hence the update first.
+ensure_packages() {
+	local missing=() p
+	command -v dpkg-query >/dev/null || return 0 # not a Debian host: rely on the checks below
+	for p in "$@"; do
+		have_pkg "$p" || missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	command -v apt-get >/dev/null || die "missing packages and no apt-get: ${missing[*]}"
+	local sudo=()
+	[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+	log "installing missing packages: ${missing[*]}"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
+		die "apt-get update failed"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install failed: ${missing[*]}"
+}
+
+# busybox-static, not busybox: the initramfs has no libc. kmod gives modinfo.
+# coreutils gives timeout/truncate/realpath.
+pkgs=(busybox-static cpio kmod coreutils)
+[[ -n $QEMU ]] || pkgs+=(qemu-system-x86)
+# 6.1.* and not 6.1*: the latter would also match 6.10 .. 6.19 kernels.
+kernels=(/boot/vmlinuz-6.1.*)
+[[ -n ${PVGEN_GUEST_KVER:-} || -e ${kernels[0]} ]] || pkgs+=(linux-image-amd64)
+ensure_packages "${pkgs[@]}"
+
+QEMU=${QEMU:-qemu-system-x86_64}
+command -v "$QEMU" >/dev/null || die "QEMU binary not found: $QEMU"
+BUSYBOX=/bin/busybox # the busybox-static binary
+[[ -x $BUSYBOX ]] || die "$BUSYBOX missing (package busybox-static)"
+
+# --- kernel --------------------------------------------------------------------------------
+
+if [[ -n ${PVGEN_GUEST_KVER:-} ]]; then
+	KVER=$PVGEN_GUEST_KVER
+else
+	kernels=(/boot/vmlinuz-6.1.*)
+	[[ -e ${kernels[0]} ]] || die "no /boot/vmlinuz-6.1.* installed"
+	KVER=$(printf '%s\n' "${kernels[@]#/boot/vmlinuz-}" | sort -V | tail -n 1)
+fi
+KERNEL=/boot/vmlinuz-$KVER
+MODDIR=/lib/modules/$KVER
+[[ -r $KERNEL ]] || die "kernel image not readable: $KERNEL"
+[[ -f $MODDIR/modules.dep ]] || die "no modules for $KVER: $MODDIR/modules.dep missing"
+
+# Print the host path of module $1 for $KVER, or "(builtin)". modinfo first; modules.dep
+# as a fallback (module names treat '-' and '_' alike).
+resolve_module() {
+	local name=$1 want rel base path
+	path=$(modinfo -k "$KVER" -F filename "$name" 2>/dev/null | head -n 1) || true
+	if [[ -n $path ]]; then
+		printf '%s\n' "$path"
+		return 0
+	fi
+	want=${name//-/_}
+	while IFS=: read -r rel _; do
+		base=${rel##*/}
+		base=${base%%.ko*}
+		if [[ ${base//-/_} == "$want" ]]; then
+			printf '%s\n' "$MODDIR/$rel"
+			return 0
+		fi
+	done <"$MODDIR/modules.dep"
+	if grep -qE "/${name//[-_]/[-_]}\.ko\$" "$MODDIR/modules.builtin" 2>/dev/null; then
+		echo "(builtin)"
+		return 0
+	fi
+	return 1
+}
+
+modules=("${STOCK_MODULES[@]}")
+((ATA_PIIX)) && modules+=(ata_piix)
+
+module_paths=()
+need_xz=0 need_zstd=0
+for m in "${modules[@]}"; do
+	p=$(resolve_module "$m") || die "module $m not found for $KVER"
+	[[ $p == "(builtin)" ]] && continue # built into this kernel: nothing to load
+	module_paths+=("$p")
+	case $p in
+	*.ko.xz) need_xz=1 ;;
+	*.ko.zst) need_zstd=1 ;;
+	esac
+done
+# Debian 12 ships plain .ko files; other kernels may compress them.
+decomp_pkgs=()
+((need_xz)) && decomp_pkgs+=(xz-utils)
+((need_zstd)) && decomp_pkgs+=(zstd)
+((${#decomp_pkgs[@]} == 0)) || ensure_packages "${decomp_pkgs[@]}"
+
+# --- initramfs -----------------------------------------------------------------------------
+
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+ROOT=$WORK/initramfs
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,mnt,etc/pvgen-rig,lib/modules,pvgen}
+
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+# --list-full names every applet with its usual directory (bin/sh, sbin/insmod, ...).
+while read -r applet; do
+	[[ -e $ROOT/$applet || -L $ROOT/$applet ]] && continue
+	[[ -d $ROOT/${applet%/*} ]] || mkdir -p "$ROOT/${applet%/*}"
+	ln -s /bin/busybox "$ROOT/$applet"
+done < <("$ROOT/bin/busybox" --list-full)
+
+# Stock modules go in flat, decompressed (busybox insmod passes the file to
+# init_module as is), and their load order is written to /etc/pvgen-rig/modules.
+: >"$ROOT/etc/pvgen-rig/modules"
+for p in "${module_paths[@]}"; do
+	base=${p##*/}
+	base=${base%%.ko*}.ko
+	case $p in
+	*.ko) cp "$p" "$ROOT/lib/modules/$base" ;;
+	*.ko.xz) xz -dc "$p" >"$ROOT/lib/modules/$base" ;;
+	*.ko.zst) zstd -dcq "$p" >"$ROOT/lib/modules/$base" ;;
+	*.ko.gz) gzip -dc "$p" >"$ROOT/lib/modules/$base" ;;
+	*) die "unexpected module file name: $p" ;;
+	esac
+	printf '%s\n' "$base" >>"$ROOT/etc/pvgen-rig/modules"
+done
+
+for ko in "${KOS[@]}"; do
+	base=${ko##*/}
+	[[ ! -e $ROOT/pvgen/$base ]] || die "two --ko files named $base"
+	cp "$ko" "$ROOT/pvgen/$base"
+done
+
+install -m 0755 "$SCRIPT" "$ROOT/test.sh"
+
+# PID 1. Quoted heredoc: nothing is expanded on the host.
+cat >"$ROOT/init" <<'EOF'
+#!/bin/sh
+# /init of the pvgen test guest, generated by Tests/rigs/guest/boot-guest.sh.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# The kernel may have found no /dev/console in the initramfs; now there is one.
+exec </dev/console >/dev/console 2>&1
+# The firmware leaves the cursor mid-line ("Booting from ROM.." and terminal escapes)
+# and "quiet" prints no kernel line after it: start our output on a fresh line.
+echo
+
+say() { echo "PVGEN-RIG: $*"; }
+
+finish() {
+	sync
+	say "exit=$1"
+	poweroff -f
+	# Not reached normally. If it is, PID 1 exiting panics the kernel, and panic=-1 with
+	# QEMU's -no-reboot ends the VM all the same.
+	exit "$1"
+}
+
+n=0
+while read -r ko; do
+	[ -n "$ko" ] || continue
+	if ! insmod "/lib/modules/$ko"; then
+		say "insmod failed: $ko"
+		finish 125
+	fi
+	n=$((n + 1))
+done </etc/pvgen-rig/modules
+say "kernel $(uname -r), $n stock modules loaded, running /test.sh"
+
+cd /
+sh /test.sh
+finish $?
+EOF
+chmod 0755 "$ROOT/init"
+
+# newc, root-owned, sorted so that the archive is reproducible and parents come first.
+(cd "$ROOT" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) \
+	>"$WORK/initramfs.cpio"
+
+# --- disk ----------------------------------------------------------------------------------
+
+DISK=$WORK/disk.img
+if [[ ! -e $DISK ]]; then
+	# A sparse file reads as zeros: a zero-filled raw disk without writing N MiB.
+	truncate -s "${DISK_MB}M" "$DISK"
+elif ((DISK_MB_SET)) && [[ $(stat -c %s "$DISK") -ne $((DISK_MB * 1024 * 1024)) ]]; then
+	log "note: reusing existing $DISK ($(stat -c %s "$DISK") bytes), --disk-mb ignored"
+fi
+
+# --- boot ----------------------------------------------------------------------------------
+
+# QEMU option values separate with commas; a literal comma is written twice.
+# -serial stdio with -monitor none: stdout is the guest console alone, and stdin
+# (/dev/null) is never a tty that QEMU would switch to raw mode.
+qemu_escape() { printf '%s' "${1//,/,,}"; }
+
+qemu_cmd=("$QEMU" -accel tcg -m 512 -nographic -no-reboot
+	-kernel "$KERNEL" -initrd "$WORK/initramfs.cpio"
+	-append "console=ttyS0 panic=-1 quiet${APPEND:+ $APPEND}"
+	-drive "file=$(qemu_escape "$DISK"),format=raw,if=ide"
+	-net none -serial stdio -monitor none)
+if [[ -n $TRACE_EVENTS ]]; then
+	rm -f "$WORK/trace.log" # QEMU appends to an existing trace file
+	qemu_cmd+=(-trace "events=$(qemu_escape "$TRACE_EVENTS"),file=$(qemu_escape "$WORK/trace.log")")
+fi
+qemu_cmd+=("${QEMU_EXTRA[@]}")
+
+# Copy the serial console to $1 and forward the interesting lines. CRs and the terminal
+# escapes SeaBIOS prints (reset, clear screen) are stripped: the latter end up in front
+# of the first line /init prints, as "quiet" leaves no kernel line in between.
+CSI_RE=$'\e\[[0-9;?]*[A-Za-z]'
+stream_console() {
+	local line
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line//$'\r'/}
+		line=${line//$'\e'c/}
+		while [[ $line =~ $CSI_RE ]]; do
+			line=${line/"${BASH_REMATCH[0]}"/}
+		done
+		printf '%s\n' "$line"
+		if [[ ${PVGEN_GUEST_VERBOSE:-0} == 1 ]]; then
+			printf '[guest] | %s\n' "$line" >&2
+			continue
+		fi
+		case $line in
+		*PVGEN* | *"Kernel panic"* | *"BUG:"* | *"Oops"* | *"WARNING: CPU"* | *"Call Trace"*)
+			printf '[guest] %s\n' "$line" >&2
+			;;
+		esac
+	done >"$1"
+}
+
+rm -f "$WORK/result"
+log "kernel $KVER, modules: ${#module_paths[@]} stock, ${#KOS[@]} extra .ko"
+log "booting under TCG (timeout ${TIMEOUT}s), console: $WORK/console.log"
+t0=$(date +%s%N)
+set +e
+timeout --kill-after=10 "$TIMEOUT" "${qemu_cmd[@]}" </dev/null 2>"$WORK/qemu.log" |
+	stream_console "$WORK/console.log"
+rcs=("${PIPESTATUS[@]}")
+set -e
+t1=$(date +%s%N)
+qemu_rc=${rcs[0]}
+ms=$(((t1 - t0) / 1000000))
+secs=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
+
+# The last exit marker wins; it is printed by /init after the test script returned.
+guest_exit=$(grep -aoE 'PVGEN-RIG: exit=[0-9]+' "$WORK/console.log" | tail -n 1 | cut -d= -f2) || true
+
+{
+	echo "guest_exit=${guest_exit:-none}"
+	echo "qemu_rc=$qemu_rc"
+	echo "seconds=$secs"
+	echo "kver=$KVER"
+} >"$WORK/result"
+
+if [[ $guest_exit == 0 ]]; then
+	log "PASS: guest script exit=0, boot-test-poweroff ${secs}s"
+	exit 0
+fi
+
+if ((qemu_rc == 124 || qemu_rc == 137)); then
+	log "FAIL: timed out after ${TIMEOUT}s"
+elif [[ -z $guest_exit ]]; then
+	log "FAIL: guest never reported an exit status (qemu rc=$qemu_rc; panic, or /init died?)"
+else
+	log "FAIL: guest script exit=$guest_exit (qemu rc=$qemu_rc, ${secs}s)"
+fi
+if [[ -s $WORK/qemu.log ]]; then
+	log "--- qemu.log ---"
+	sed 's/^/[guest] /' "$WORK/qemu.log" >&2
+fi
+log "--- tail of $WORK/console.log ---"
+tail -n 40 "$WORK/console.log" | sed 's/^/[guest] | /' >&2
+exit 1
