@@ -48,10 +48,13 @@ public enum StepAction: Codable, Sendable, Hashable {
 public struct Step: Codable, Sendable, Hashable {
     public var action: StepAction
     public var guardName: String?
+    /// Why the step is there, printed as a comment above it.
+    public var note: String?
 
-    public init(_ action: StepAction, when guardName: String? = nil) {
+    public init(_ action: StepAction, when guardName: String? = nil, note: String? = nil) {
         self.action = action
         self.guardName = guardName
+        self.note = note
     }
 }
 

@@ -11,14 +11,18 @@ public struct IOBlock: Codable, Sendable, Hashable {
     public var name: String
     /// Number of ports the block decodes.
     public var size: Int
-    /// One base per channel, in channel order.
+    /// One base per channel, in channel order, as the host sees them.
     public var bases: [PortBase]
+    /// How the guest driver finds the base of this block for a channel: a C expression over
+    /// `pdev` (the `struct pci_dev *`) and `ap` (the channel's `struct ata_port *`).
+    public var guestBase: String
     public var summary: String
 
-    public init(name: String, size: Int, bases: [PortBase], summary: String) {
+    public init(name: String, size: Int, bases: [PortBase], guestBase: String, summary: String) {
         self.name = name
         self.size = size
         self.bases = bases
+        self.guestBase = guestBase
         self.summary = summary
     }
 }

@@ -73,6 +73,8 @@ public enum CTopLevel: Equatable, Sendable {
     /// A group of defines, printed with their values aligned.
     case defines([CDefine])
     case structure(name: String, doc: KernelDoc?, members: [CMember])
+    /// `enum name { A = 1, ... };`, each case with an optional value and comment.
+    case enumeration(name: String, comment: String?, cases: [CDefine])
     case function(CFunction)
     case variable(storage: String, CDeclaration)
     /// A statement-like macro at file scope: `MODULE_LICENSE("GPL");`.

@@ -12,7 +12,7 @@ public struct CDeclaration: Equatable, Sendable {
 
     /// `type name` with the pointer star next to the name, as kernel style wants.
     public var typeAndName: String {
-        type.hasSuffix("*") ? "\(type)\(name)" : "\(type) \(name)"
+        type.isEmpty ? name : type.hasSuffix("*") ? "\(type)\(name)" : "\(type) \(name)"
     }
 }
 

@@ -25,7 +25,9 @@ public struct KernelStyleRenderer {
     static func groupsWith(_ previous: CTopLevel, _ next: CTopLevel) -> Bool {
         switch (previous, next) {
         case (.include, .include), (.macro, .macro), (.staticAssert, .staticAssert): true
-        case (.includeGuard, .defines): false
+        // A short comment introduces what follows it.
+        case (.comment(let text), .defines), (.comment(let text), .enumeration):
+            !text.contains("\n")
         default: false
         }
     }
@@ -47,6 +49,23 @@ public struct KernelStyleRenderer {
                     } else {
                         writer.line(text)
                     }
+                }
+            }
+            writer.line("};")
+        case .enumeration(let name, let comment, let cases):
+            if let comment { renderComment(comment, into: &writer) }
+            writer.line("enum \(name) {")
+            writer.indented { writer in
+                let nameColumn = cases.map(\.name.count).max() ?? 0
+                let valueColumn = ((writer.column + nameColumn) / KernelStyleWriter.tabWidth + 1) * KernelStyleWriter.tabWidth
+                for item in cases {
+                    var text = item.name
+                    if !item.value.isEmpty {
+                        text += tabs(from: writer.column + item.name.count, to: valueColumn) + "= " + item.value
+                    }
+                    text += ","
+                    if let comment = item.comment { text += "\t/* \(comment) */" }
+                    writer.line(text)
                 }
             }
             writer.line("};")
@@ -100,14 +119,32 @@ public struct KernelStyleRenderer {
     // MARK: Comments
 
     func renderComment(_ text: String, into writer: inout KernelStyleWriter) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.count == 1 {
+        let limit = KernelStyleWriter.preferredColumns - writer.column - 3
+        if !text.contains("\n"), text.count + 6 <= limit + 3 {
             writer.line("/* \(text) */")
             return
         }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { wrap(String($0), width: limit) }
         writer.line("/*")
         for line in lines { writer.line(line.isEmpty ? " *" : " * " + line) }
         writer.line(" */")
+    }
+
+    /// Words of `text` in lines of at most `width` characters (a longer word stands alone).
+    func wrap(_ text: String, width: Int) -> [String] {
+        guard text.count > width else { return [text] }
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty, current.count + 1 + word.count > width {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current += (current.isEmpty ? "" : " ") + word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     func renderDoc(_ doc: KernelDoc, title: String, into writer: inout KernelStyleWriter) {
@@ -208,10 +245,11 @@ public struct KernelStyleRenderer {
         case .expression(let expression):
             writer.line(expression.flat + ",")
         case .designated(let fields):
-            let nameColumn = fields.map { ".\($0.0)".count }.max() ?? 0
+            let nameColumn = fields.map { $0.0.hasPrefix("[") ? $0.0.count : $0.0.count + 1 }.max() ?? 0
             let valueColumn = (nameColumn / KernelStyleWriter.tabWidth + 1) * KernelStyleWriter.tabWidth
             for (name, value) in fields {
-                let lead = ".\(name)" + tabs(from: name.count + 1, to: valueColumn) + "= "
+                let designator = name.hasPrefix("[") ? name : ".\(name)"
+                let lead = designator + tabs(from: designator.count, to: valueColumn) + "= "
                 switch value {
                 case .expression(let expression):
                     writer.line(lead + expression.flat + ",")
@@ -323,7 +361,7 @@ public struct KernelStyleRenderer {
         // branches otherwise.
         let chain = elseChain(otherwise)
         let braces = !Self.isSimple(then) || chain.contains { !Self.isSimple($0.1) }
-        writer.line("if (\(condition))" + (braces ? " {" : ""))
+        renderCondition("if (", condition, ")" + (braces ? " {" : ""), into: &writer)
         writer.indented { renderBlock(then, into: &$0) }
         for (elseCondition, body) in chain {
             let head = elseCondition.map { "else if (\($0))" } ?? "else"
@@ -331,6 +369,56 @@ public struct KernelStyleRenderer {
             writer.indented { renderBlock(body, into: &$0) }
         }
         if braces { writer.line("}") }
+    }
+
+    /// A condition past 80 columns breaks after its top-level `&&` or `||`, continuation lines
+    /// aligned inside the parenthesis.
+    func renderCondition(_ prefix: String, _ condition: String, _ suffix: String, into writer: inout KernelStyleWriter) {
+        let flat = prefix + condition + suffix
+        if writer.column + flat.count <= KernelStyleWriter.preferredColumns {
+            writer.line(flat)
+            return
+        }
+        var pieces: [String] = []
+        var depth = 0
+        var current = ""
+        var index = condition.startIndex
+        while index < condition.endIndex {
+            let character = condition[index]
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            let rest = condition[index...]
+            if depth == 0, rest.hasPrefix(" && ") || rest.hasPrefix(" || ") {
+                pieces.append(current + " " + rest.dropFirst().prefix(2))
+                current = ""
+                index = condition.index(index, offsetBy: 4)
+                continue
+            }
+            current.append(character)
+            index = condition.index(after: index)
+        }
+        pieces.append(current)
+        let continuation = KernelStyleWriter.padding(toColumn: writer.column + prefix.count)
+        var lines: [String] = []
+        var line = prefix
+        for piece in pieces {
+            let candidate = line + (line == prefix || line == continuation ? "" : " ") + piece
+            let base = lines.isEmpty ? writer.column : 0
+            if line != prefix, line != continuation,
+                KernelStyleWriter.width(of: candidate, from: base) + base > KernelStyleWriter.preferredColumns
+            {
+                lines.append(line)
+                line = continuation + piece
+            } else {
+                line = candidate
+            }
+        }
+        lines.append(line + suffix)
+        writer.line(lines[0])
+        let depthBefore = writer.depth
+        writer.depth = 0
+        for line in lines.dropFirst() { writer.line(line) }
+        writer.depth = depthBefore
     }
 
     /// `else if` links and the final `else`, flattened.

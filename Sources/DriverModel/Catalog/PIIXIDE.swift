@@ -23,12 +23,16 @@ public enum PIIXIDE {
     static let blocks: [IOBlock] = [
         IOBlock(
             name: "cmd", size: 8, bases: [.fixed(0x1f0), .fixed(0x170)],
+            // The PCI core reports the legacy ranges as BARs 0-3 (drivers/pci/probe.c).
+            guestBase: "pci_resource_start(pdev, 2 * ap->port_no)",
             summary: "ATA command block (legacy compatibility-mode addresses)"),
         IOBlock(
             name: "ctl", size: 1, bases: [.fixed(0x3f6), .fixed(0x376)],
+            guestBase: "pci_resource_start(pdev, 2 * ap->port_no + 1) | ATA_PCI_CTL_OFS",
             summary: "ATA control block: alternate status / device control"),
         IOBlock(
             name: "bmdma", size: 8, bases: [.pciBar(index: 4, offset: 0), .pciBar(index: 4, offset: 8)],
+            guestBase: "pci_resource_start(pdev, 4) + 8 * ap->port_no",
             summary: "SFF-8038i bus-master DMA registers in BAR4"),
     ]
 
@@ -41,7 +45,7 @@ public enum PIIXIDE {
             summary: "error register"),
         Register(
             name: "feature", block: "cmd", offset: 1, width: .byte, access: .write,
-            summary: "features register (HOB byte first for LBA48)"),
+            summary: "features (HOB byte first for LBA48)"),
         Register(
             name: "nsect", block: "cmd", offset: 2, width: .byte, access: .readWrite,
             summary: "sector count"),
@@ -56,25 +60,25 @@ public enum PIIXIDE {
             summary: "LBA bits 16-23 (40-47 as HOB)"),
         Register(
             name: "device", block: "cmd", offset: 6, width: .byte, access: .readWrite,
-            summary: "device/head: device select and LBA mode"),
+            summary: "device select and LBA mode"),
         Register(
             name: "status", block: "cmd", offset: 7, width: .byte, access: .read,
-            onRead: .clearsState, summary: "status; reading it clears a pending INTRQ"),
+            onRead: .clearsState, summary: "status; reading it clears INTRQ"),
         Register(
             name: "command", block: "cmd", offset: 7, width: .byte, access: .write,
-            onWrite: .triggers, summary: "command; writing it starts the command"),
+            onWrite: .triggers, summary: "command; writing it starts it"),
         Register(
             name: "altstatus", block: "ctl", offset: 0, width: .byte, access: .read,
-            summary: "alternate status: status without clearing INTRQ"),
+            summary: "status without clearing INTRQ"),
         Register(
             name: "devctl", block: "ctl", offset: 0, width: .byte, access: .write,
-            onWrite: .triggersWhenSet(0x04), summary: "device control: nIEN, SRST (resets), HOB"),
+            onWrite: .triggersWhenSet(0x04), summary: "device control: nIEN, SRST, HOB"),
         Register(
             name: "bmdma_cmd", block: "bmdma", offset: 0, width: .byte, access: .readWrite,
-            onWrite: .triggersWhenSet(dmaStart), summary: "bus-master command: start bit, direction"),
+            onWrite: .triggersWhenSet(dmaStart), summary: "bus-master command: start, direction"),
         Register(
             name: "bmdma_status", block: "bmdma", offset: 2, width: .byte, access: .readWrite,
-            summary: "bus-master status: interrupt and error bits, write one to clear"),
+            summary: "bus-master status, write one to clear"),
         Register(
             name: "bmdma_prd", block: "bmdma", offset: 4, width: .dword, access: .readWrite,
             summary: "physical address of the PRD table"),
@@ -135,6 +139,7 @@ public enum PIIXIDE {
             steps: [
                 write("command", "tf->command"),
                 read("altstatus", .discarded),
+                Step(.statement("ndelay(400)")),
             ]
         ),
         AccessSequence(
@@ -147,6 +152,7 @@ public enum PIIXIDE {
             steps: [
                 write("device", "select"),
                 read("altstatus", .discarded),
+                Step(.statement("ndelay(400)")),
             ]
         ),
         AccessSequence(
@@ -160,8 +166,7 @@ public enum PIIXIDE {
                 CVariable(type: "unsigned int", name: "rw", initializer: "qc->tf.flags & ATA_TFLAG_WRITE"),
             ],
             steps: [
-                // Make the PRD table visible to the controller before it learns where it is.
-                Step(.statement("mb()")),
+                Step(.statement("mb()"), note: "Make the PRD table visible to the controller first."),
                 write("bmdma_prd", "ap->bmdma_prd_dma"),
                 Step(.update(register: "bmdma_cmd", keep: 0xff & ~(dmaWrite | dmaStart), set: "rw ? 0 : ATA_DMA_WR", setBits: dmaWrite)),
                 Step(.call(sequence: "exec_command", arguments: ["ap", "&qc->tf"])),
@@ -176,6 +181,30 @@ public enum PIIXIDE {
             channel: "qc->ap",
             steps: [
                 Step(.update(register: "bmdma_cmd", keep: 0xff, set: "ATA_DMA_START", setBits: dmaStart)),
+            ]
+        ),
+        AccessSequence(
+            name: "bmdma_stop",
+            summary: "clear the start bit, then the one-PIO-cycle pause (ata_bmdma_stop)",
+            operation: "bmdma_stop",
+            parameters: [qc],
+            channel: "qc->ap",
+            steps: [
+                Step(.update(register: "bmdma_cmd", keep: 0xff & ~dmaStart, set: "0", setBits: 0)),
+                read("altstatus", .discarded),
+            ]
+        ),
+        AccessSequence(
+            name: "irq_clear",
+            summary: "acknowledge the bus-master interrupt and error bits (ata_bmdma_irq_clear)",
+            operation: "sff_irq_clear",
+            parameters: [ap],
+            channel: "ap",
+            guards: [Guard(name: "has_bmdma", condition: "ap->ioaddr.bmdma_addr")],
+            steps: [
+                Step(
+                    .update(register: "bmdma_status", keep: 0xff, set: "0", setBits: 0), when: "has_bmdma",
+                    note: "Write back what was read: the bits are write-one-to-clear."),
             ]
         ),
         AccessSequence(

@@ -274,6 +274,9 @@ disasm_hypercall() {
 		sed -E 's/^ *[0-9a-f]+:\s*//; s/ *#.*$//; s/[0-9a-f]+ <[^>]*>/<addr>/'
 }
 
+if [[ -d $run_dir ]]; then
+	log "rolling back an earlier run that did not finish"
+fi
 restore_tree
 if [[ ! -f $cache/stamp-extracted || $(<"$cache/stamp-extracted") != "$(tarball_id)" ]]; then
 	extract_tree
@@ -329,7 +332,7 @@ for f in "${files[@]}"; do
 	fi
 done
 trap 'rc=$?; restore_tree; exit $rc' EXIT
-trap 'exit 130' INT TERM
+trap 'log "FAIL: interrupted; restoring the tree"; exit 130' INT TERM
 
 kmake M="$kvm_dir" clean >/dev/null 2>&1 || true
 patch "${patch_opts[@]}" >/dev/null || die 6 "patch failed after a clean dry run"

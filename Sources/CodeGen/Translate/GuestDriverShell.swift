@@ -1,0 +1,165 @@
+import DriverModel
+import HypercallABI
+
+/// The libata PCI driver around the planned sequences: queue allocation, transport
+/// detection, the operations table and module registration.
+extension GuestBatchRuntime {
+    func driver(operations: [(String, String)]) -> [CTopLevel] {
+        portSetup() + detection() + registration(operations: operations)
+    }
+
+    func portSetup() -> [CTopLevel] {
+        let blockChecks = device.blocks.map { "!base[\(device.blocks.firstIndex(of: $0)!)]" }
+        return [
+            Function("unsigned int", "pvgen_qc_issue", Params("struct ata_queued_cmd *qc")) {
+                Decl("struct pvgen_port *", "pp", "qc->ap->private_data")
+                Decl("unsigned int", "ret")
+                "pp->in_issue = true"
+                "ret = ata_bmdma_qc_issue(qc)"
+                "pp->in_issue = false"
+                Comment("No batch stays open once the command is issued.")
+                "pvgen_submit(pp)"
+                Return("ret")
+            },
+            Function(
+                "int", "pvgen_port_start", Params("struct ata_port *ap"),
+                comment: "Find the channel's ports and allocate its queue page."
+            ) {
+                Decl("struct device *", "dev", "ap->host->dev")
+                Decl("struct pci_dev *", "pdev", "to_pci_dev(dev)")
+                Decl("resource_size_t", "base[\(device.blocks.count)]")
+                Decl("struct pvgen_port *", "pp")
+                Decl("unsigned long", "page")
+                Decl("int", "rc")
+                "rc = ata_bmdma_port_start(ap)"
+                If("rc") { Return("rc") }
+                for (index, block) in device.blocks.enumerated() { "base[\(index)] = \(block.guestBase)" }
+                If((blockChecks + device.blocks.enumerated().map { "base[\($0.offset)] > \(cHex(0x10000 - $0.element.size))" }).joined(separator: " || ")) {
+                    Call("ata_port_err", "ap", "\"registers are not in I/O space\\n\"")
+                    Return("-ENODEV")
+                }
+                "pp = devm_kzalloc(dev, sizeof(*pp), GFP_KERNEL)"
+                If("!pp") { Return("-ENOMEM") }
+                "pp->ap = ap"
+                "pp->transport = pvgen_transport_active"
+                for (index, block) in device.blocks.enumerated() { "pp->\(block.name) = base[\(index)]" }
+                Comment("One zeroed page: page aligned, below 4 GiB, never crosses a page.")
+                "page = devm_get_free_pages(dev, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, 0)"
+                If("!page") { Return("-ENOMEM") }
+                "pp->queue = (struct \(naming.entryStruct) *)page"
+                "pp->gpa = virt_to_phys(pp->queue)"
+                If("upper_32_bits(pp->gpa)") {
+                    Call("ata_port_err", "ap", "\"queue page above 4 GiB\\n\"")
+                    Return("-ENOMEM")
+                }
+                "ap->private_data = pp"
+                Call("ata_port_desc", "ap", "\"pvgen %s\"", "pvgen_transport_names[pp->transport]")
+                Return("0")
+            },
+        ]
+    }
+
+    func detection() -> [CTopLevel] {
+        [
+            Function(
+                "bool", "pvgen_vmcall_present", Params("struct device *dev", "bool forced"),
+                comment: """
+                    vmcall only on KVM, and only when the host answers the probe hypercall:
+                    stock KVM answers an unknown number with -KVM_ENOSYS, and without a KVM
+                    signature vmcall may raise #UD, so nothing is issued there.
+                    """
+            ) {
+                Decl("long", "ret")
+                If("!kvm_para_available()") {
+                    If("forced") { Call("dev_err", "dev", "\"transport=vmcall refused: not a KVM guest\\n\"") }
+                    Return("false")
+                }
+                "ret = kvm_hypercall1(\(naming.hypercall(abi.probe)), \(naming.version))"
+                If("ret < 0 || !(ret & \(naming.feature(abi.features[0])))") {
+                    If("forced") { Call("dev_err", "dev", "\"transport=vmcall refused: the host answered %ld to the probe\\n\"", "ret") }
+                    Return("false")
+                }
+                Return("true")
+            },
+            Function("bool", "pvgen_doorbell_present", Params("struct device *dev", "bool forced")) {
+                Decl("u32", "magic")
+                If("!devm_request_region(dev, \(naming.doorbellPort), 4, DRV_NAME)") {
+                    If("forced") { Call("dev_err", "dev", "\"transport=doorbell refused: port 0x%x is busy\\n\"", naming.doorbellPort) }
+                    Return("false")
+                }
+                "magic = inl(\(naming.doorbellPort))"
+                If("magic == \(naming.doorbellMagic)") { Return("true") }
+                "devm_release_region(dev, \(naming.doorbellPort), 4)"
+                If("forced") {
+                    Call("dev_err", "dev", "\"transport=doorbell refused: port 0x%x reads 0x%08x\\n\"", naming.doorbellPort, "magic")
+                }
+                Return("false")
+            },
+            Function("enum pvgen_transport", "pvgen_pick_transport", Params("struct device *dev")) {
+                Decl("int", "want", "READ_ONCE(pvgen_transport_param)")
+                If("want == PVGEN_TRANSPORT_DIRECT") {
+                    Call("dev_info", "dev", "\"transport: direct (forced)\\n\"")
+                    Return("PVGEN_TRANSPORT_DIRECT")
+                }
+                Comment("The host cannot read an encrypted guest's queue.")
+                If("cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)") {
+                    Call("dev_info", "dev", "\"transport: direct (guest memory is encrypted)\\n\"")
+                    Return("PVGEN_TRANSPORT_DIRECT")
+                }
+                If("(want == PVGEN_TRANSPORT_AUTO || want == PVGEN_TRANSPORT_VMCALL) && pvgen_vmcall_present(dev, want == PVGEN_TRANSPORT_VMCALL)") {
+                    Call("dev_info", "dev", "\"transport: vmcall (pvgen ABI %d)\\n\"", naming.version)
+                    Return("PVGEN_TRANSPORT_VMCALL")
+                }
+                If("(want == PVGEN_TRANSPORT_AUTO || want == PVGEN_TRANSPORT_DOORBELL) && pvgen_doorbell_present(dev, want == PVGEN_TRANSPORT_DOORBELL)") {
+                    Call("dev_info", "dev", "\"transport: doorbell (port 0x%x, pvgen ABI %d)\\n\"", naming.doorbellPort, naming.version)
+                    Return("PVGEN_TRANSPORT_DOORBELL")
+                }
+                Call("dev_info", "dev", "\"transport: direct (no pvgen host)\\n\"")
+                Return("PVGEN_TRANSPORT_DIRECT")
+            },
+        ]
+    }
+
+    func registration(operations: [(String, String)]) -> [CTopLevel] {
+        let ops: [(String, CInitializer)] =
+            [
+                ("inherits", .expression("&ata_bmdma_port_ops")),
+                ("cable_detect", .expression("ata_cable_40wire")),
+                ("port_start", .expression("pvgen_port_start")),
+                ("qc_issue", .expression("pvgen_qc_issue")),
+            ] + operations.map { ($0.0, .expression(.raw($0.1))) }
+        let vendor = cHex(device.pciVendor, digits: 4)
+        let product = cHex(device.pciDevice, digits: 4)
+        return [
+            .variable(storage: "static", CDeclaration("struct scsi_host_template", "pvgen_sht", .list([.expression("ATA_BMDMA_SHT(DRV_NAME)")]))),
+            .variable(storage: "static", CDeclaration("struct ata_port_operations", "pvgen_port_ops", .designated(ops))),
+            Function("int", "pvgen_init_one", Params("struct pci_dev *pdev", "const struct pci_device_id *id")) {
+                CStatement.declaration(
+                    CDeclaration("static const struct ata_port_info", "info", .designated([
+                        ("flags", .expression("ATA_FLAG_SLAVE_POSS")),
+                        ("pio_mask", .expression("ATA_PIO4")),
+                        ("mwdma_mask", .expression("ATA_MWDMA12_ONLY")),
+                        ("port_ops", .expression("&pvgen_port_ops")),
+                    ])))
+                Decl("const struct ata_port_info *", "ppi[]", "{ &info, NULL }")
+                "WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev))"
+                Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+            },
+            .variable(
+                storage: "static const", CDeclaration("struct pci_device_id", "pvgen_pci_tbl[]",
+                    .list([.expression(.raw("{ PCI_DEVICE(\(vendor), \(product)) }")), .expression("{ }")]))),
+            .variable(
+                storage: "static", CDeclaration("struct pci_driver", "pvgen_pci_driver", .designated([
+                    ("name", .expression("DRV_NAME")),
+                    ("id_table", .expression("pvgen_pci_tbl")),
+                    ("probe", .expression("pvgen_init_one")),
+                    ("remove", .expression("ata_pci_remove_one")),
+                ]))),
+            .macro(.call("module_pci_driver", "pvgen_pci_driver")),
+            .macro(.call("MODULE_DESCRIPTION", cString("\(device.summary), with pvgen batched port I/O"))),
+            .macro(.call("MODULE_LICENSE", cString("GPL"))),
+            .macro(.call("MODULE_DEVICE_TABLE", "pci", "pvgen_pci_tbl")),
+            .macro(.call("MODULE_INFO", .raw("\(abi.prefix)_abi"), .raw(naming.fingerprint))),
+        ]
+    }
+}
