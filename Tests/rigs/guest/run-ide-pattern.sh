@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# run-stock-example.sh - boot the guest with stock ata_piix, write a pattern from inside
-# the guest (stock-ata-piix-pattern.sh), then check on the host that the pattern is in
-# disk.img at sector 2048 with the md5 the guest printed.
+# run-ide-pattern.sh - boot the guest, write a pattern from inside it through the IDE
+# driver (ide-pattern.sh), then check on the host that the pattern is in disk.img at
+# sector 2048 with the md5 the guest printed.
 #
-# usage: run-stock-example.sh [WORK_DIR]    (default: a new mktemp directory)
+# usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko] [WORK_DIR]
+#   with --ko: the generated module drives the disk (the stock ata_piix is not loaded);
+#   without: the stock ata_piix does. WORK_DIR defaults to a new mktemp directory.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/pvgen-guest-stock.XXXXXX")}
+rig_args=()
+if [[ ${1:-} == --ko ]]; then
+	rig_args=(--ko "$2" --no-ata-piix)
+	shift 2
+fi
+work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/pvgen-guest-ide.XXXXXX")}
 mkdir -p "$work"
 
-SECTOR=2048 # must match stock-ata-piix-pattern.sh
+SECTOR=2048 # must match ide-pattern.sh
 BYTES=65536
 
 # Start from a fresh zero disk: a pattern left by an earlier run must not pass.
 rm -f "$work/disk.img"
 
-"$here/boot-guest.sh" --work "$work" --script "$here/stock-ata-piix-pattern.sh"
+"$here/boot-guest.sh" --work "$work" --script "$here/ide-pattern.sh" "${rig_args[@]}"
 
 guest_md5=$(grep -aoE 'PVGEN: pattern-md5=[0-9a-f]{32}' "$work/console.log" |
 	tail -n 1 | cut -d= -f2) || true

@@ -1,13 +1,16 @@
 #!/bin/sh
 # Guest script for boot-guest.sh (runs as "sh /test.sh" under busybox in the test VM).
 #
-# Proves the stock disk path: ata_piix claims QEMU's PIIX IDE controller, the disk shows
+# Proves a disk path: the IDE driver claims QEMU's PIIX IDE controller, the disk shows
 # up as sda, and a 64 KiB pattern written with O_DIRECT at sector 2048 reads back
-# identical with O_DIRECT. Lines containing "PVGEN" are forwarded to the host;
-# run-stock-example.sh parses "PVGEN: pattern-md5=<md5>" and checks disk.img with it.
+# identical with O_DIRECT. The driver is pvgen's pata_pvgen_piix when its .ko is in
+# /pvgen (then it is loaded here, its transport and counters printed, and it must
+# unload cleanly), else the stock ata_piix the rig loaded. Lines containing "PVGEN"
+# are forwarded to the host; run-ide-pattern.sh parses "PVGEN: pattern-md5=<md5>" and
+# checks disk.img with it.
 set -eu
 
-SECTOR=2048 # where the pattern goes; run-stock-example.sh checks the same place
+SECTOR=2048 # where the pattern goes; run-ide-pattern.sh checks the same place
 BS=65536    # one 64 KiB O_DIRECT request each way
 SEEK=$((SECTOR * 512 / BS))
 
@@ -15,6 +18,14 @@ fail() {
 	echo "PVGEN: FAIL $*"
 	exit 1
 }
+
+MODULE=pata_pvgen_piix
+PARAMS=/sys/module/$MODULE/parameters
+expect=ata_piix
+if [ -e "/pvgen/$MODULE.ko" ]; then
+	expect=$MODULE
+	insmod "/pvgen/$MODULE.ko" || fail "insmod $MODULE"
+fi
 
 # ata_piix probes and the SCSI scan run asynchronously after insmod returns; devtmpfs
 # creates /dev/sda by itself, mdev -s is only a fallback.
@@ -37,6 +48,7 @@ dev=$(readlink -f /sys/block/sda/device)
 pci=$(echo "$dev" | sed -n 's|.*/\([0-9a-f]\{4\}:[0-9a-f]\{2\}:[0-9a-f]\{2\}\.[0-7]\)/ata[0-9].*|\1|p')
 drv=$(basename "$(readlink -f "/sys/bus/pci/devices/$pci/driver")")
 echo "PVGEN: sda size=$(cat /sys/block/sda/size) sectors, pci=$pci driver=$drv"
+[ "$drv" = "$expect" ] || fail "sda is driven by $drv, not $expect"
 echo "PVGEN: scheduler=$(cat /sys/block/sda/queue/scheduler)"
 
 # 4096 lines of 16 bytes ("pvgen0000000000\n" ...): every 16 bytes differ, so a
@@ -57,4 +69,15 @@ got=$(md5sum </tmp/readback | cut -d' ' -f1)
 echo "PVGEN: pattern-md5=$want sector=$SECTOR bytes=$BS"
 echo "PVGEN: readback-md5=$got"
 [ "$want" = "$got" ] || fail "readback differs from pattern"
-echo "PVGEN: OK pattern read back through ata_piix"
+echo "PVGEN: OK pattern read back through $drv"
+
+if [ "$expect" = "$MODULE" ]; then
+	for p in transport transport_in_use submissions entries direct_accesses; do
+		echo "PVGEN: param $p=$(cat "$PARAMS/$p")"
+	done
+	dmesg | grep "transport:" | sed 's/^/PVGEN: dmesg /'
+	rmmod "$MODULE" || fail "rmmod $MODULE"
+	[ ! -e /sys/module/$MODULE ] || fail "$MODULE still loaded after rmmod"
+	[ ! -e /sys/block/sda ] || fail "sda still present after rmmod"
+	echo "PVGEN: OK $MODULE unloaded"
+fi
