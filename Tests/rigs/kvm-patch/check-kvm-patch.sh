@@ -9,8 +9,8 @@
 #                      of git).  Holds the extracted, prepared tree, reused.
 #   --jobs N           make -j (default: nproc)
 #   --fuzz N           patch fuzz allowed (default 0: context must match)
-#   --expect-imm HEX   this immediate must appear in the compiled
-#                      kvm_emulate_hypercall (repeatable).  Values of
+#   --expect-imm HEX   the compiled kvm_emulate_hypercall must compare nr
+#                      against this value (repeatable).  Values of
 #                      "#define KVM_HC_<name> 0x..." lines the patch adds
 #                      are expected automatically.
 #   --out DIR          copy the built kvm*.ko and build.log there
@@ -28,8 +28,8 @@
 # tarball, copy Debian's config, empty the trusted/revocation key lists,
 # olddefconfig, modules_prepare, Debian's Module.symvers (so modpost resolves
 # the core kernel's exports and warns only about real problems), and one
-# pristine KVM build as the baseline
-# for warnings and code (stamp files make all of this happen once).
+# pristine KVM build as the baseline for warnings and code (stamp files
+# make all of this happen once).
 # Every run: checkpatch, patch --dry-run + git apply --check, back up the
 # files the patch touches, apply, make M=arch/x86/kvm modules, verify, then
 # restore the backed-up files and clean arch/x86/kvm (also after a failure

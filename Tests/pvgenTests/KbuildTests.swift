@@ -1,0 +1,41 @@
+import CodeGen
+import Foundation
+import HypercallABI
+import KernelBuild
+import Testing
+
+@Suite("Guest modules built with kbuild")
+struct KbuildTests {
+    @Test("every guest module builds against the installed headers with W=1 and sparse, with no warnings")
+    func buildsWithoutWarnings() async throws {
+        let build = try await BuiltCatalog.shared.value
+        #expect(!build.results.isEmpty)
+        for (module, result) in build.results.sorted(by: { $0.key < $1.key }) {
+            #expect(result.succeeded, "\(module) failed to build:\n\(result.output)")
+            #expect(result.warnings.isEmpty, "\(module) warnings:\n\(result.warnings.joined(separator: "\n"))")
+            #expect(result.output.contains("CHECK"), "sparse (C=1) did not run for \(module)")
+        }
+    }
+
+    @Test("libkmod reads license, vermagic, parameters and the ABI fingerprint back from the .ko")
+    func modinfo() async throws {
+        let build = try await BuiltCatalog.shared.value
+        let info = try ModuleInfo.read(path: build.module("pata_pvgen_piix"))
+        #expect(info.name == "pata_pvgen_piix")
+        #expect(info.license == "GPL")
+        let release = URL(fileURLWithPath: build.kernelDirectory).deletingLastPathComponent().lastPathComponent
+        #expect(info.vermagic?.hasPrefix(release + " ") == true)
+        #expect(info.value(of: "pvgen_abi") == PVGenABI.abi.fingerprint)
+        #expect(info.value(of: "alias")?.contains("v00008086d00007010") == true)
+        #expect(Set(info.parameters.map(\.name)).isSuperset(of: ["transport", "transport_in_use", "submissions", "entries"]))
+    }
+
+    @Test("the fingerprint in the .ko equals the one in the shared header the host stubs compile")
+    func fingerprintMatchesHeader() async throws {
+        let build = try await BuiltCatalog.shared.value
+        let info = try ModuleInfo.read(path: build.module("pata_pvgen_piix"))
+        let header = try String(contentsOf: build.tree.appendingPathComponent("include/pvgen_abi.h"), encoding: .utf8)
+        let fingerprint = try #require(info.value(of: "pvgen_abi"))
+        #expect(header.contains("#define PVGEN_ABI_FINGERPRINT\t\"\(fingerprint)\""))
+    }
+}
