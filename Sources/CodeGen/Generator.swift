@@ -40,6 +40,12 @@ public struct Generator: Sendable {
             ["index": index, "name": naming.guestModule(for: plan.device)] as [String: Any]
         }
         let treeContext: [String: Any] = ["modules": modules, "version": "\(catalog.abi.version).0"]
+        let kvmContext: [String: Any] = [
+            "probe": cHex(catalog.abi.probe.number), "batch": cHex(catalog.abi.batch.number),
+            "bit": catalog.abi.kvmExitHypercallBit,
+        ]
+        files.append(
+            GeneratedFile(path: "host/kvm/\(naming.kvmPatchFile)", contents: try Templates.render("host/kvm-hypercall-exit.patch", kvmContext)))
         files.append(GeneratedFile(path: "Makefile", contents: try Templates.render("Makefile", treeContext)))
         files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
         return files.sorted { $0.path < $1.path }

@@ -20,6 +20,9 @@ public struct Naming: Sendable {
     public var maxEntries: String { "\(upper)_MAX_ENTRIES" }
     public var queueAlign: String { "\(upper)_QUEUE_ALIGN" }
     public var doorbellLimit: String { "\(upper)_DOORBELL_ADDR_LIMIT" }
+    public var kvmExitBit: String { "\(upper)_KVM_EXIT_HYPERCALL_BIT" }
+    /// The KVM patch, one file per hypercall-forwarding change.
+    public var kvmPatchFile: String { "0001-KVM-x86-forward-\(abi.prefix)-hypercalls-to-userspace.patch" }
     public func op(_ op: BatchOp) -> String {
         let suffix: String
         switch op {
@@ -47,4 +50,14 @@ public struct Naming: Sendable {
     public var hostHeader: String { "\(abi.prefix)_host.h" }
     public var hostSource: String { "\(abi.prefix)_host.c" }
     public func host(_ name: String) -> String { "\(abi.prefix)_host_\(name)" }
+    /// `PVGEN_HOST_<NAME>`: a constant of the host stub library.
+    public func hostConstant(_ name: String) -> String { host(name).uppercased() }
+    /// The configuration a VMM hands to every entry point (`struct pvgen_host`).
+    public var hostStruct: String { "\(abi.prefix)_host" }
+
+    /// Shared-header additions the host stubs check against.
+    public var entryAlign: String { "\(upper)_ENTRY_ALIGN" }
+    public var doorbellCountMask: String { "\(upper)_DOORBELL_COUNT_MASK" }
+    /// The `static inline` encoder of one entry, used by the guest module and the host tests.
+    public var entryInit: String { "\(abi.prefix)_entry_init" }
 }

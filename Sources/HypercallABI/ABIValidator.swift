@@ -53,6 +53,9 @@ public enum ABIValidator {
         for (index, error) in abi.errors.enumerated() where error.value >= 0 || Int64(error.value) == KVMHypercallNumbers.enosys {
             report("errors[\(index)].value", "error '\(error.name)' must be negative and differ from -KVM_ENOSYS")
         }
+        if !(16...30).contains(abi.kvmExitHypercallBit) {
+            report("kvm_exit_hypercall_bit", "bit \(abi.kvmExitHypercallBit) is outside 16...30: lower bits are KVM hypercall numbers, bit 31 makes KVM_CHECK_EXTENSION negative")
+        }
         return diagnostics
     }
 }

@@ -85,11 +85,15 @@ public struct BatchABI: Codable, Sendable, Hashable {
     /// Negative errors, for a whole call or one entry.
     public var errors: [StatusCode]
     public var features: [FeatureBit]
+    /// The bit of `KVM_CAP_EXIT_HYPERCALL` that the generated KVM patch adds: a VMM enables it
+    /// to receive the probe and batch hypercalls as `KVM_EXIT_HYPERCALL`. Bits up to 12 are
+    /// KVM's own hypercall numbers; bit 31 would make `KVM_CHECK_EXTENSION` negative.
+    public var kvmExitHypercallBit: Int
 
     public init(
         prefix: String, version: Int, probe: Hypercall, batch: Hypercall, doorbell: DoorbellTransport,
         entry: StructLayout, limits: QueueLimits, ops: [OpCode], results: [StatusCode],
-        errors: [StatusCode], features: [FeatureBit]
+        errors: [StatusCode], features: [FeatureBit], kvmExitHypercallBit: Int
     ) {
         self.prefix = prefix
         self.version = version
@@ -102,6 +106,7 @@ public struct BatchABI: Codable, Sendable, Hashable {
         self.results = results
         self.errors = errors
         self.features = features
+        self.kvmExitHypercallBit = kvmExitHypercallBit
     }
 
     public var hypercalls: [Hypercall] { [probe, batch] }

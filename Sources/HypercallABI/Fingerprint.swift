@@ -21,6 +21,7 @@ extension BatchABI {
         for op in ops { lines.append("op \(op.op.rawValue)=\(op.code)") }
         for status in results + errors { lines.append("status \(status.name)=\(status.value)") }
         for feature in features { lines.append("feature \(feature.name)=bit\(feature.bit)") }
+        lines.append("kvm exit_hypercall_bit=\(kvmExitHypercallBit)")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 
 #define PVGEN_ABI_VERSION	1
-#define PVGEN_ABI_FINGERPRINT	"e7da96a73809e4a7e19ed64184065be289745a9d21a0885e1ec41a132fb141e6"
+#define PVGEN_ABI_FINGERPRINT	"8f9548040bca0a6e7a0e6e6ebe5d069817cbfd746f705b29fb85b980c2115371"
 
 /*
  * Hypercalls, KVM convention: number in rax, arguments in rbx, rcx, rdx, rsi,
@@ -21,6 +21,13 @@
 
 #define PVGEN_HC_PROBE	0x70760001	/* rbx=abi_version */
 #define PVGEN_HC_BATCH	0x70760002	/* rbx=queue_gpa, rcx=count */
+
+/*
+ * With the generated KVM patch, a VMM enables this bit of
+ * KVM_CAP_EXIT_HYPERCALL to receive both hypercalls as KVM_EXIT_HYPERCALL.
+ */
+
+#define PVGEN_KVM_EXIT_HYPERCALL_BIT	30
 
 /*
  * PIO doorbell: a 32-bit OUT of (queue gpa | entry count); an IN reads the

@@ -47,10 +47,18 @@ public struct CFunction: Equatable, Sendable {
 public struct CMember: Equatable, Sendable {
     public var declaration: CDeclaration
     public var comment: String?
+    /// Set for a function-pointer member: `type (*name)(parameters);`, wrapped like a prototype.
+    public var parameters: [CDeclaration]?
 
     public init(_ type: String, _ name: String, comment: String? = nil) {
         self.declaration = CDeclaration(type, name)
         self.comment = comment
+    }
+
+    /// A function-pointer member returning `returnType`.
+    public init(function name: String, returns returnType: String, parameters: [CDeclaration]) {
+        self.declaration = CDeclaration(returnType, name)
+        self.parameters = parameters
     }
 }
 

@@ -43,6 +43,12 @@ public struct KernelStyleRenderer {
             writer.line("struct \(name) {")
             writer.indented { writer in
                 for member in members {
+                    if let parameters = member.parameters {
+                        let head = CDeclaration(member.declaration.type, "(*\(member.declaration.name))(").typeAndName
+                        let list = parameters.isEmpty ? ["void"] : parameters.map(\.typeAndName)
+                        renderList(prefix: head, list, suffix: ");", into: &writer)
+                        continue
+                    }
                     let text = member.declaration.typeAndName + ";"
                     if let comment = member.comment {
                         writer.line(text + "\t/* \(comment) */")

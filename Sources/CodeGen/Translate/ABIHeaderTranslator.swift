@@ -27,15 +27,23 @@ struct ABIHeaderTranslator {
                 result in rax. The numbers sit in a private range clear of every KVM_HC_*.
                 """),
             .defines(abi.hypercalls.map(hypercallDefine)),
+            .comment(
+                """
+                With the generated KVM patch, a VMM enables this bit of
+                KVM_CAP_EXIT_HYPERCALL to receive both hypercalls as KVM_EXIT_HYPERCALL.
+                """),
+            .defines([CDefine(naming.kvmExitBit, "\(abi.kvmExitHypercallBit)")]),
             .comment("PIO doorbell: a 32-bit OUT of (queue gpa | entry count); an IN reads the magic."),
             .defines([
                 CDefine(naming.doorbellPort, cHex(abi.doorbell.port, digits: 4)),
                 CDefine(naming.doorbellMagic, cHex(abi.doorbell.magic)),
+                CDefine(naming.doorbellCountMask, cHex(abi.limits.queueAlignment - 1, suffix: "U")),
             ]),
-            .comment("Queue limits: page-aligned, within one page, below 4 GiB for the doorbell."),
+            .comment("Queue limits: within one page; page-aligned below 4 GiB for the doorbell, entry-aligned for the hypercall."),
             .defines([
                 CDefine(naming.maxEntries, "\(abi.limits.maxEntries)"),
                 CDefine(naming.queueAlign, "\(abi.limits.queueAlignment)"),
+                CDefine(naming.entryAlign, "\(abi.entry.size)"),
                 CDefine(naming.doorbellLimit, cHex(abi.limits.doorbellAddressLimit, suffix: "ULL")),
             ]),
             .defines(abi.ops.map { CDefine(naming.op($0.op), "\($0.code)", comment: $0.summary) }),
@@ -61,6 +69,7 @@ struct ABIHeaderTranslator {
                     message: "\(naming.entryStruct).\(field.name) offset"))
         }
         items.append(contentsOf: asserts)
+        items.append(entryEncoder)
         items.append(.endIncludeGuard(naming.headerGuard))
         return CFile(kind: .header, license: "GPL-2.0 OR MIT", items: items)
     }

@@ -291,7 +291,6 @@ struct GuestBatchRuntime {
                 Params("struct pvgen_port *pp", "u8 op", "u8 width", "u16 port", "u32 value", "u32 mask", "u32 *dest"),
                 comment: "Queue one entry, or perform it at once on the direct transport."
             ) {
-                Decl("\(entry) *", "e")
                 If("pp->transport == PVGEN_TRANSPORT_DIRECT") {
                     CStatement.declaration(
                         CDeclaration(entry, "direct", .designated([
@@ -303,13 +302,7 @@ struct GuestBatchRuntime {
                     Return()
                 }
                 If("pp->count == \(naming.maxEntries)") { "pvgen_submit(pp)" }
-                "e = &pp->queue[pp->count]"
-                "e->op = op"
-                "e->width = width"
-                "e->port = port"
-                "e->value = value"
-                "e->mask = mask"
-                "e->result = \(pending)"
+                Call(naming.entryInit, "&pp->queue[pp->count]", "op", "width", "port", "value", "mask")
                 "pp->dest[pp->count++] = dest"
             },
             Function("void", "pvgen_append_out", Params("struct pvgen_port *pp", "u8 width", "u16 port", "u32 value")) {

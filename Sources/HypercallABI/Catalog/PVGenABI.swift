@@ -50,6 +50,7 @@ public enum PVGenABI {
             StatusCode(name: "reserved", value: -9, summary: "a field that must be zero is not"),
             StatusCode(name: "io", value: -10, summary: "the device model failed the access"),
         ],
-        features: [FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled")]
+        features: [FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled")],
+        kvmExitHypercallBit: 30
     )
 }
