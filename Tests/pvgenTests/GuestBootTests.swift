@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Real 6.1 guest under QEMU TCG")
 struct GuestBootTests {
-    @Test("fallback path (no pvgen host under TCG): pata_pvgen_piix binds PIIX IDE, a pattern round-trips, the module unloads")
+    @Test("fallback path (no pvgen host under TCG): pata_pvgen_piix binds PIIX IDE, LBA28 and LBA48 patterns round-trip, the module unloads")
     func fallbackPathPatternRoundTrip() async throws {
         let build = try await BuiltCatalog.shared.value
         let work = try Repository.scratch("guest")
@@ -15,6 +15,15 @@ struct GuestBootTests {
         #expect(result.output.contains("transport: direct (no pvgen host)"))
         #expect(result.output.contains("param transport_in_use=direct"))
         #expect(result.output.contains("PVGEN: OK pata_pvgen_piix unloaded"))
-        #expect(result.output.contains("[host] PASS: pattern written in the guest is in disk.img"))
+        #expect(result.output.contains("tag=lba48"))
+        #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
+    }
+
+    @Test("the same workload passes with the stock ata_piix, so the rig itself is sound")
+    func stockDriverBaseline() throws {
+        let result = try runCommand([Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), try Repository.scratch("guest-stock").path])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(result.output.contains("driver=ata_piix"))
+        #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
     }
 }
