@@ -15,7 +15,7 @@ public struct Generator: Sendable {
     public init(catalog: Catalog) { self.catalog = catalog }
 
     public func generate() throws -> [GeneratedFile] {
-        let diagnostics = catalog.validate()
+        let diagnostics = catalog.validate() + HostStubValidation.validate(catalog)
         guard diagnostics.isEmpty else { throw InvalidModel(diagnostics: diagnostics) }
         let naming = Naming(abi: catalog.abi)
         let renderer = KernelStyleRenderer()
@@ -35,6 +35,11 @@ public struct Generator: Sendable {
             files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
             files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
         }
+
+        let host = HostStubTranslator(abi: catalog.abi, naming: naming, devices: catalog.devices)
+        emit("host/lib/\(naming.hostHeader)", host.header())
+        emit("host/lib/\(naming.hostSource)", host.source())
+        files.append(GeneratedFile(path: "host/lib/Makefile", contents: try Templates.render("host/Makefile", host.makefileContext)))
 
         let modules = plans.enumerated().map { index, plan in
             ["index": index, "name": naming.guestModule(for: plan.device)] as [String: Any]

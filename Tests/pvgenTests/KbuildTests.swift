@@ -30,12 +30,14 @@ struct KbuildTests {
         #expect(Set(info.parameters.map(\.name)).isSuperset(of: ["transport", "transport_in_use", "submissions", "entries"]))
     }
 
-    @Test("the fingerprint in the .ko equals the one in the shared header the host stubs compile")
-    func fingerprintMatchesHeader() async throws {
+    @Test("the fingerprint in the .ko equals the shared header's and the host stub library's constant")
+    func fingerprintMatchesHost() async throws {
         let build = try await BuiltCatalog.shared.value
         let info = try ModuleInfo.read(path: build.module("pata_pvgen_piix"))
-        let header = try String(contentsOf: build.tree.appendingPathComponent("include/pvgen_abi.h"), encoding: .utf8)
         let fingerprint = try #require(info.value(of: "pvgen_abi"))
+        let header = try String(contentsOf: build.tree.appendingPathComponent("include/pvgen_abi.h"), encoding: .utf8)
         #expect(header.contains("#define PVGEN_ABI_FINGERPRINT\t\"\(fingerprint)\""))
+        let host = try String(contentsOf: build.tree.appendingPathComponent("host/lib/pvgen_host.h"), encoding: .utf8)
+        #expect(host.contains("#define PVGEN_HOST_ABI_FINGERPRINT\t\"\(fingerprint)\""))
     }
 }

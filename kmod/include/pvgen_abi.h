@@ -33,12 +33,17 @@
  * PIO doorbell: a 32-bit OUT of (queue gpa | entry count); an IN reads the
  * magic.
  */
-#define PVGEN_DOORBELL_PORT	0x0560
-#define PVGEN_DOORBELL_MAGIC	0x70760001
+#define PVGEN_DOORBELL_PORT		0x0560
+#define PVGEN_DOORBELL_MAGIC		0x70760001
+#define PVGEN_DOORBELL_COUNT_MASK	0xfffU
 
-/* Queue limits: page-aligned, within one page, below 4 GiB for the doorbell. */
+/*
+ * Queue limits: within one page; page-aligned below 4 GiB for the doorbell,
+ * entry-aligned for the hypercall.
+ */
 #define PVGEN_MAX_ENTRIES		64
 #define PVGEN_QUEUE_ALIGN		4096
+#define PVGEN_ENTRY_ALIGN		16
 #define PVGEN_DOORBELL_ADDR_LIMIT	0x100000000ULL
 
 #define PVGEN_OP_OUT		1	/* write value to port */
@@ -94,5 +99,29 @@ _Static_assert(__builtin_offsetof(struct pvgen_io_entry, mask) == 8,
 	       "pvgen_io_entry.mask offset");
 _Static_assert(__builtin_offsetof(struct pvgen_io_entry, result) == 12,
 	       "pvgen_io_entry.result offset");
+
+/**
+ * pvgen_entry_init() - fill in one queue entry
+ * @e: the entry, in the queue page
+ * @op: PVGEN_OP_*
+ * @width: access width in bytes: 1, 2 or 4
+ * @port: I/O port
+ * @value: written value; the host stores the value read
+ * @mask: stop mask (IN_WAIT) or keep mask (RMW), else 0
+ *
+ * The result starts as PVGEN_RESULT_PENDING, so that an entry the host
+ * does not reach keeps it.
+ */
+static inline void pvgen_entry_init(struct pvgen_io_entry *e, __u8 op,
+				    __u8 width, __u16 port, __u32 value,
+				    __u32 mask)
+{
+	e->op = op;
+	e->width = width;
+	e->port = port;
+	e->value = value;
+	e->mask = mask;
+	e->result = PVGEN_RESULT_PENDING;
+}
 
 #endif /* _PVGEN_ABI_H */

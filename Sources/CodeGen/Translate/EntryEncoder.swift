@@ -18,7 +18,7 @@ extension ABIHeaderTranslator {
                 parameters: [("e", "the entry, in the queue page")] + parameters.map { ($0.name, $0.summary) },
                 body: [
                     "The result starts as \(naming.result(named: "pending")), so that an entry the host",
-                    "does not reach keeps it; any other field is zeroed.",
+                    fields.count > parameters.count + 1 ? "does not reach keeps it; reserved fields are zeroed." : "does not reach keeps it.",
                 ]),
             storage: "static inline"
         ) {

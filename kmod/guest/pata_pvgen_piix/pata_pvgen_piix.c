@@ -352,8 +352,6 @@ static void pvgen_submit(struct pvgen_port *pp)
 static void pvgen_append(struct pvgen_port *pp, u8 op, u8 width, u16 port,
 			 u32 value, u32 mask, u32 *dest)
 {
-	struct pvgen_io_entry *e;
-
 	if (pp->transport == PVGEN_TRANSPORT_DIRECT) {
 		struct pvgen_io_entry direct = {
 			.op	= op,
@@ -370,13 +368,7 @@ static void pvgen_append(struct pvgen_port *pp, u8 op, u8 width, u16 port,
 	}
 	if (pp->count == PVGEN_MAX_ENTRIES)
 		pvgen_submit(pp);
-	e = &pp->queue[pp->count];
-	e->op = op;
-	e->width = width;
-	e->port = port;
-	e->value = value;
-	e->mask = mask;
-	e->result = PVGEN_RESULT_PENDING;
+	pvgen_entry_init(&pp->queue[pp->count], op, width, port, value, mask);
 	pp->dest[pp->count++] = dest;
 }
 

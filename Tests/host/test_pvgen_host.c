@@ -1,0 +1,1225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for the generated pvgen host stub library (host/lib of a tree that
+ * pvgen generated; see the Makefile).  A fake VMM provides guest memory that
+ * logs every access, and a fake port device that records an ordered trace.
+ * The guest side is the generated encoder, pvgen_entry_init() from the
+ * shared ABI header, the one the guest module's pvgen_append() calls,
+ * writing straight into that memory.
+ *
+ * Every test checks, besides its own result, that guest memory outside the
+ * queue is byte-for-byte unchanged and that no read or write reached
+ * outside the queue; refused calls also check that no port was touched and
+ * nothing at all was written.
+ */
+#include <errno.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvgen_abi.h"
+#include "pvgen_host.h"
+
+#define MEM_SIZE	0x10000ULL
+/* Page aligned, so the doorbell can name it too. */
+#define QGPA		0x3000ULL
+#define BMDMA		0xc000
+#define ENOSYS_RET	(-1000L)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ATA bits the sequences use. */
+#define ATA_BUSY	0x80
+#define ATA_DRDY	0x40
+#define ATA_DRQ		0x08
+#define ATA_DSC		0x10
+#define ATA_LBA		0x40
+#define ATA_CMD_READ_DMA_EXT	0x25
+
+struct mem_access {
+	bool	write;
+	__u64	gpa;
+	__u32	len;
+};
+
+struct pio_rec {
+	char	dir;	/* 'i' or 'o' */
+	__u16	port;
+	__u8	width;
+	__u32	value;
+};
+
+#define MAX_LOG	512
+
+struct fake_vm {
+	struct mem_access	mlog[MAX_LOG];
+	int			nmlog;
+	struct pio_rec		trace[MAX_LOG];
+	int			ntrace;
+	/* What IN returns, per port; fail_at: trace index to fail, or -1. */
+	__u32			in_value[0x10000];
+	int			fail_at;
+	bool			read_fails;
+	bool			write_fails;
+	bool			in_forgets;	/* IN stores nothing */
+	__u32			in_high_bits;	/* ORed into IN */
+	/* Called after each OUT, as another vCPU racing the host. */
+	void			(*after_out)(struct fake_vm *vm);
+};
+
+static alignas(4096) __u8 mem[MEM_SIZE];
+static __u8 snap[MEM_SIZE];
+static struct fake_vm vm;
+static struct pvgen_host_port_range ports[PVGEN_HOST_PIIX_IDE_NR_PORTS];
+static struct pvgen_host host;
+
+static const char *cur_test;
+static bool cur_failed;
+static int n_passed, n_failed;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "  %s:%d: %s: CHECK(%s)\n",	\
+				__FILE__, __LINE__, cur_test, #cond);	\
+			cur_failed = true;				\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(a, b)							\
+	do {								\
+		long long _a = (long long)(a), _b = (long long)(b);	\
+		if (_a != _b) {						\
+			fprintf(stderr,					\
+				"  %s:%d: %s: %s == %lld, want %s == %lld\n", \
+				__FILE__, __LINE__, cur_test, #a, _a, #b, _b); \
+			cur_failed = true;				\
+		}							\
+	} while (0)
+
+/* ---- the fake VMM ---- */
+
+static void log_mem(bool write, __u64 gpa, __u32 len)
+{
+	if (vm.nmlog < MAX_LOG)
+		vm.mlog[vm.nmlog] = (struct mem_access){ write, gpa, len };
+	vm.nmlog++;
+}
+
+static int fake_read_guest(void *opaque, __u64 gpa, void *dst, __u32 len)
+{
+	(void)opaque;
+	log_mem(false, gpa, len);
+	if (vm.read_fails || gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
+		return -1;
+	memcpy(dst, &mem[gpa], len);
+	return 0;
+}
+
+static int fake_write_guest(void *opaque, __u64 gpa, const void *src,
+			    __u32 len)
+{
+	(void)opaque;
+	log_mem(true, gpa, len);
+	if (vm.write_fails || gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
+		return -1;
+	memcpy(&mem[gpa], src, len);
+	return 0;
+}
+
+static int record(char dir, __u16 port, __u8 width, __u32 value)
+{
+	int i = vm.ntrace++;
+
+	if (i < MAX_LOG)
+		vm.trace[i] = (struct pio_rec){ dir, port, width, value };
+	return i == vm.fail_at ? -5 : 0;
+}
+
+static int fake_pio_in(void *opaque, __u16 port, __u8 width, __u32 *value)
+{
+	(void)opaque;
+	if (record('i', port, width, vm.in_value[port]))
+		return -5;
+	if (vm.in_forgets)
+		return 0;
+	*value = vm.in_value[port] | vm.in_high_bits;
+	return 0;
+}
+
+static int fake_pio_out(void *opaque, __u16 port, __u8 width, __u32 value)
+{
+	int ret;
+
+	(void)opaque;
+	ret = record('o', port, width, value);
+	if (vm.after_out)
+		vm.after_out(&vm);
+	return ret;
+}
+
+/* Fresh VM: memory filled with an address-dependent pattern, no logs. */
+static void vm_reset(void)
+{
+	__u64 i;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.fail_at = -1;
+	for (i = 0; i < MEM_SIZE; i++)
+		mem[i] = (__u8)(i * 7 + 0x5a);
+	memcpy(snap, mem, sizeof(mem));
+
+	host = (struct pvgen_host){
+		.read_guest = fake_read_guest,
+		.write_guest = fake_write_guest,
+		.pio_in = fake_pio_in,
+		.pio_out = fake_pio_out,
+		.opaque = &vm,
+		.mem_size = MEM_SIZE,
+		.ports = ports,
+		.nr_ports = PVGEN_HOST_PIIX_IDE_NR_PORTS,
+	};
+}
+
+/* Snapshot memory after the guest filled its queue. */
+static void guest_done(void)
+{
+	memcpy(snap, mem, sizeof(mem));
+}
+
+static struct pvgen_io_entry *entry_at(__u64 gpa, __u32 i)
+{
+	return (struct pvgen_io_entry *)&mem[gpa + i * 16];
+}
+
+/* Nothing outside [gpa, gpa + len) changed or was accessed. */
+static void check_confined(__u64 gpa, __u64 len)
+{
+	__u64 i, bad = 0;
+	int k;
+
+	for (i = 0; i < MEM_SIZE; i++)
+		if ((i < gpa || i >= gpa + len) && mem[i] != snap[i])
+			bad++;
+	CHECK_EQ(bad, 0);
+	/* Guard bytes right against the queue, spelled out. */
+	if (gpa >= 16 && gpa + len + 16 <= MEM_SIZE) {
+		CHECK(!memcmp(&mem[gpa - 16], &snap[gpa - 16], 16));
+		CHECK(!memcmp(&mem[gpa + len], &snap[gpa + len], 16));
+	}
+	CHECK(vm.nmlog <= MAX_LOG);
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++) {
+		CHECK(vm.mlog[k].gpa >= gpa);
+		CHECK(vm.mlog[k].gpa + vm.mlog[k].len <= gpa + len);
+		CHECK(vm.mlog[k].len <= len);
+	}
+}
+
+/* A refused call: no port, no write, memory exactly as the guest left it. */
+static void check_refused(int reads)
+{
+	int k, nreads = 0;
+
+	CHECK_EQ(vm.ntrace, 0);
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++) {
+		CHECK(!vm.mlog[k].write);
+		nreads++;
+	}
+	CHECK_EQ(nreads, reads);
+	CHECK(!memcmp(mem, snap, sizeof(mem)));
+}
+
+/* Writes the host made: only value (+4) and result (+12), 4 bytes each. */
+static void check_field_writes(__u64 gpa)
+{
+	int k;
+	__u64 off;
+
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++) {
+		if (!vm.mlog[k].write)
+			continue;
+		off = (vm.mlog[k].gpa - gpa) % 16;
+		CHECK(off == 4 || off == 12);
+		CHECK_EQ(vm.mlog[k].len, 4);
+	}
+}
+
+/* Entries from index n on were not reached: no write went there. */
+static void check_no_writes_from(__u64 gpa, __u32 n)
+{
+	int k;
+
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++)
+		if (vm.mlog[k].write)
+			CHECK(vm.mlog[k].gpa < gpa + n * 16);
+}
+
+/* The queue was read exactly once, whole. */
+static void check_one_copy(__u64 gpa, __u32 count)
+{
+	int k, nreads = 0;
+
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++) {
+		if (vm.mlog[k].write)
+			continue;
+		nreads++;
+		CHECK_EQ(vm.mlog[k].gpa, gpa);
+		CHECK_EQ(vm.mlog[k].len, count * 16);
+	}
+	CHECK_EQ(nreads, 1);
+}
+
+/* The first n port accesses are want[0..n). */
+static void check_trace_prefix(const struct pio_rec *want, int n)
+{
+	int i;
+
+	CHECK(vm.ntrace >= n);
+	for (i = 0; i < n && i < vm.ntrace; i++) {
+		CHECK_EQ(vm.trace[i].dir, want[i].dir);
+		CHECK_EQ(vm.trace[i].port, want[i].port);
+		CHECK_EQ(vm.trace[i].width, want[i].width);
+		CHECK_EQ(vm.trace[i].value, want[i].value);
+	}
+}
+
+/* Exactly want[0..n), in order. */
+static void check_trace(const struct pio_rec *want, int n)
+{
+	CHECK_EQ(vm.ntrace, n);
+	check_trace_prefix(want, n);
+}
+
+/* ---- the guest side ---- */
+
+/*
+ * A queue the guest fills.  The bytes of each entry come from the generated
+ * pvgen_entry_init(); this layer only counts, as the guest module's
+ * struct pvgen_port does.
+ */
+struct guest_queue {
+	struct pvgen_io_entry	*entries;
+	__u32			count;
+};
+
+static void guest_queue_init(struct guest_queue *q, __u64 gpa)
+{
+	q->entries = entry_at(gpa, 0);
+	q->count = 0;
+}
+
+static int guest_add(struct guest_queue *q, __u8 op, __u16 port, __u8 width,
+		     __u32 value, __u32 mask)
+{
+	if (q->count >= PVGEN_MAX_ENTRIES)
+		return PVGEN_ERR_COUNT;
+	pvgen_entry_init(&q->entries[q->count], op, width, port, value, mask);
+	return (int)q->count++;
+}
+
+static int guest_out(struct guest_queue *q, __u16 port, __u8 width,
+		     __u32 value)
+{
+	return guest_add(q, PVGEN_OP_OUT, port, width, value, 0);
+}
+
+static int guest_outb(struct guest_queue *q, __u16 port, __u8 value)
+{
+	return guest_out(q, port, 1, value);
+}
+
+static int guest_in(struct guest_queue *q, __u16 port, __u8 width)
+{
+	return guest_add(q, PVGEN_OP_IN, port, width, 0, 0);
+}
+
+static int guest_in_wait(struct guest_queue *q, __u16 port, __u8 width,
+			 __u32 stop_mask)
+{
+	return guest_add(q, PVGEN_OP_IN_WAIT, port, width, 0, stop_mask);
+}
+
+static int guest_rmw(struct guest_queue *q, __u16 port, __u8 width,
+		     __u32 keep_mask, __u32 set_bits)
+{
+	return guest_add(q, PVGEN_OP_RMW, port, width, set_bits, keep_mask);
+}
+
+/*
+ * Entries the host completed, read from the results as the guest module
+ * reads a doorbell batch: the leading run of PVGEN_RESULT_OK.
+ */
+static __u32 guest_completed(const struct guest_queue *q)
+{
+	__u32 i;
+
+	for (i = 0; i < q->count; i++)
+		if (q->entries[i].result != PVGEN_RESULT_OK)
+			break;
+	return i;
+}
+
+/* The doorbell OUT value, as the guest module builds it: gpa | count. */
+static __u32 doorbell_value(__u64 gpa, __u32 count)
+{
+	CHECK_EQ(gpa & PVGEN_DOORBELL_COUNT_MASK, 0);
+	CHECK(gpa < PVGEN_DOORBELL_ADDR_LIMIT);
+	CHECK(count <= PVGEN_DOORBELL_COUNT_MASK);
+	return (__u32)gpa | count;
+}
+
+#define LBA48_LBA	0x0123456789abULL
+#define LBA48_NSECT	0x0102
+#define LBA48_COUNT	13
+#define LBA48_WAIT	11	/* index of the IN_WAIT */
+
+/*
+ * What libata's ata_sff_tf_load() + ata_sff_exec_command() do for an LBA48
+ * command: HOB registers, then the taskfile, device, wait for !BSY !DRQ,
+ * command.
+ */
+static __u32 encode_lba48(__u64 gpa, __u64 lba, __u16 nsect, __u8 cmd)
+{
+	struct guest_queue q;
+	int ret = 0;
+
+	guest_queue_init(&q, gpa);
+	ret |= guest_outb(&q, 0x1f1, 0);		/* hob feature */
+	ret |= guest_outb(&q, 0x1f2, nsect >> 8);
+	ret |= guest_outb(&q, 0x1f3, (__u8)(lba >> 24));
+	ret |= guest_outb(&q, 0x1f4, (__u8)(lba >> 32));
+	ret |= guest_outb(&q, 0x1f5, (__u8)(lba >> 40));
+	ret |= guest_outb(&q, 0x1f1, 0);			/* feature */
+	ret |= guest_outb(&q, 0x1f2, (__u8)nsect);
+	ret |= guest_outb(&q, 0x1f3, (__u8)lba);
+	ret |= guest_outb(&q, 0x1f4, (__u8)(lba >> 8));
+	ret |= guest_outb(&q, 0x1f5, (__u8)(lba >> 16));
+	ret |= guest_outb(&q, 0x1f6, ATA_LBA);
+	ret |= guest_in_wait(&q, 0x1f7, 1, ATA_BUSY | ATA_DRQ);
+	ret |= guest_outb(&q, 0x1f7, cmd);
+	CHECK(ret >= 0);
+	CHECK_EQ(q.count, LBA48_COUNT);
+	return q.count;
+}
+
+/* The same sequence, written out by hand: what the device must see. */
+static const struct pio_rec lba48_trace[LBA48_COUNT] = {
+	{ 'o', 0x1f1, 1, 0x00 },
+	{ 'o', 0x1f2, 1, 0x01 },
+	{ 'o', 0x1f3, 1, 0x45 },
+	{ 'o', 0x1f4, 1, 0x23 },
+	{ 'o', 0x1f5, 1, 0x01 },
+	{ 'o', 0x1f1, 1, 0x00 },
+	{ 'o', 0x1f2, 1, 0x02 },
+	{ 'o', 0x1f3, 1, 0xab },
+	{ 'o', 0x1f4, 1, 0x89 },
+	{ 'o', 0x1f5, 1, 0x67 },
+	{ 'o', 0x1f6, 1, 0x40 },
+	{ 'i', 0x1f7, 1, ATA_DRDY | ATA_DSC },
+	{ 'o', 0x1f7, 1, ATA_CMD_READ_DMA_EXT },
+};
+
+/* A well-formed LBA48 queue at QGPA, status reads DRDY | DSC. */
+static __u32 setup_lba48(void)
+{
+	__u32 n;
+
+	vm_reset();
+	vm.in_value[0x1f7] = ATA_DRDY | ATA_DSC;
+	n = encode_lba48(QGPA, LBA48_LBA, LBA48_NSECT, ATA_CMD_READ_DMA_EXT);
+	guest_done();
+	return n;
+}
+
+static void check_lba48_done(long ret)
+{
+	__u32 i;
+
+	CHECK_EQ(ret, LBA48_COUNT);
+	check_trace(lba48_trace, LBA48_COUNT);
+	for (i = 0; i < LBA48_COUNT; i++)
+		CHECK_EQ(entry_at(QGPA, i)->result, PVGEN_RESULT_OK);
+	CHECK_EQ(entry_at(QGPA, LBA48_WAIT)->value, ATA_DRDY | ATA_DSC);
+	/* OUT values, ops, ports and masks are as the guest wrote them. */
+	for (i = 0; i < LBA48_COUNT; i++) {
+		if (i == LBA48_WAIT)
+			continue;
+		CHECK(!memcmp(entry_at(QGPA, i), &snap[QGPA + i * 16], 12));
+	}
+	check_one_copy(QGPA, LBA48_COUNT);
+	check_field_writes(QGPA);
+	check_confined(QGPA, LBA48_COUNT * 16);
+}
+
+/* All entries still PENDING, byte for byte as the guest left them. */
+static void check_all_pending(__u64 gpa, __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		CHECK_EQ(entry_at(gpa, i)->result, PVGEN_RESULT_PENDING);
+}
+
+/* ---- tests ---- */
+
+static void test_abi_bytes(void)
+{
+	struct guest_queue q;
+	const __u8 want[16] = {
+		PVGEN_OP_RMW, 2, 0xf7, 0x01,	/* op, width, port LE */
+		0x34, 0x12, 0, 0,		/* value LE */
+		0xf0, 0xff, 0, 0,		/* mask LE */
+		1, 0, 0, 0,			/* result PENDING LE */
+	};
+
+	/* Byte positions the guest module and the host must agree on. */
+	guest_queue_init(&q, QGPA);
+	CHECK_EQ(guest_rmw(&q, 0x1f7, 2, 0xfff0, 0x1234), 0);
+	CHECK(!memcmp(&mem[QGPA], want, 16));
+	CHECK_EQ(sizeof(struct pvgen_io_entry), 16);
+	CHECK_EQ(PVGEN_HC_PROBE, 0x70760001);
+	CHECK_EQ(PVGEN_HC_BATCH, 0x70760002);
+	CHECK_EQ(PVGEN_DOORBELL_PORT, 0x560);
+	CHECK_EQ(PVGEN_DOORBELL_MAGIC, 0x70760001);
+}
+
+static void test_entry_init(void)
+{
+	struct pvgen_io_entry e;
+	const __u8 want[16] = {
+		PVGEN_OP_IN_WAIT, 1, 0x77, 0x01,	/* op, width, port */
+		0, 0, 0, 0,			/* value */
+		0x88, 0, 0, 0,			/* mask LE */
+		1, 0, 0, 0,			/* result PENDING */
+	};
+
+	/* Every byte is written: no stale guest data reaches the host. */
+	memset(&e, 0xa5, sizeof(e));
+	pvgen_entry_init(&e, PVGEN_OP_IN_WAIT, 1, 0x177, 0, ATA_BUSY | ATA_DRQ);
+	CHECK(!memcmp(&e, want, sizeof(want)));
+	CHECK_EQ(e.result, PVGEN_RESULT_PENDING);
+
+	/* The doorbell packs the count below the page-aligned gpa. */
+	CHECK_EQ(PVGEN_DOORBELL_COUNT_MASK + 1, PVGEN_QUEUE_ALIGN);
+	CHECK(PVGEN_MAX_ENTRIES <= PVGEN_DOORBELL_COUNT_MASK);
+	CHECK_EQ(doorbell_value(0x3000, 13), 0x300d);
+	CHECK_EQ(PVGEN_ENTRY_ALIGN, sizeof(struct pvgen_io_entry));
+}
+
+static void test_fingerprint(void)
+{
+	/* The library carries the fingerprint it was generated for. */
+	CHECK_EQ(strlen(pvgen_host_abi_fingerprint), 64);
+	CHECK(!strcmp(pvgen_host_abi_fingerprint, PVGEN_ABI_FINGERPRINT));
+	CHECK(!strcmp(PVGEN_HOST_ABI_FINGERPRINT, PVGEN_ABI_FINGERPRINT));
+}
+
+static void test_allowlist(void)
+{
+	/* The piix_ide model, per channel: cmd, ctl and bmdma registers. */
+	const struct pvgen_host_port_range want[] = {
+		{ 0x1f0, 0x1f0, PVGEN_HOST_WIDTH_2 },
+		{ 0x1f1, 0x1f7, PVGEN_HOST_WIDTH_1 },
+		{ 0x3f6, 0x3f6, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 0, BMDMA + 0, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 2, BMDMA + 2, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 4, BMDMA + 4, PVGEN_HOST_WIDTH_4 },
+		{ 0x170, 0x170, PVGEN_HOST_WIDTH_2 },
+		{ 0x171, 0x177, PVGEN_HOST_WIDTH_1 },
+		{ 0x376, 0x376, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 8, BMDMA + 8, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 10, BMDMA + 10, PVGEN_HOST_WIDTH_1 },
+		{ BMDMA + 12, BMDMA + 12, PVGEN_HOST_WIDTH_4 },
+	};
+	size_t i;
+
+	CHECK_EQ(ARRAY_SIZE(want), PVGEN_HOST_PIIX_IDE_NR_PORTS);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		CHECK_EQ(ports[i].first, want[i].first);
+		CHECK_EQ(ports[i].last, want[i].last);
+		CHECK_EQ(ports[i].widths, want[i].widths);
+	}
+
+	/* The model's data register is 16 bits wide: a 16-bit IN runs. */
+	vm.in_value[0x170] = 0xbeef;
+	pvgen_entry_init(entry_at(QGPA, 0), PVGEN_OP_IN, 2, 0x170, 0, 0);
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, 1), 1);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0xbeef);
+	check_one_copy(QGPA, 1);
+	check_confined(QGPA, 16);
+}
+
+static void test_lba48_hypercall(void)
+{
+	__u32 n = setup_lba48();
+
+	check_lba48_done(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH,
+						     QGPA, n, 0xdead));
+}
+
+static void test_lba48_doorbell(void)
+{
+	struct guest_queue q = { entry_at(QGPA, 0), LBA48_COUNT };
+	__u32 n = setup_lba48();
+	int ret;
+
+	ret = pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT, 4,
+					     doorbell_value(QGPA, n));
+	check_lba48_done(ret);
+	CHECK_EQ(guest_completed(&q), LBA48_COUNT);
+}
+
+static void test_lba48_run_batch_twice(void)
+{
+	__u32 n = setup_lba48();
+
+	/* Resubmitting a finished queue replays it: the host is stateless. */
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	guest_done();
+	vm.ntrace = 0;
+	vm.nmlog = 0;
+	check_lba48_done(pvgen_host_run_batch(&host, QGPA, n));
+}
+
+static void test_probe(void)
+{
+	vm_reset();
+	guest_done();
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					     PVGEN_ABI_VERSION, 7, 7),
+		 PVGEN_FEATURE_BATCH);
+	check_refused(0);
+}
+
+static void test_doorbell_in(void)
+{
+	__u32 v = 0;
+
+	vm_reset();
+	guest_done();
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_DOORBELL_PORT, 4,
+					       &v), 0);
+	CHECK_EQ(v, PVGEN_DOORBELL_MAGIC);
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_DOORBELL_PORT, 1,
+					       &v), PVGEN_ERR_WIDTH);
+	CHECK_EQ(v, 0xff);
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_DOORBELL_PORT, 2,
+					       &v), PVGEN_ERR_WIDTH);
+	CHECK_EQ(v, 0xffff);
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, 0x561, 4, &v),
+		 PVGEN_ERR_PORT);
+	CHECK_EQ(v, 0xffffffffU);
+	check_refused(0);
+}
+
+static void test_in_wait_stops(void)
+{
+	struct guest_queue q = { entry_at(QGPA, 0), LBA48_COUNT };
+	__u32 n = setup_lba48();
+	__u32 i;
+
+	vm.in_value[0x1f7] = ATA_BUSY;
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA, n,
+					     0), LBA48_WAIT + 1);
+	/* The command was not written; the status read was. */
+	CHECK_EQ(vm.ntrace, LBA48_WAIT + 1);
+	check_trace_prefix(lba48_trace, LBA48_WAIT);
+	CHECK_EQ(vm.trace[LBA48_WAIT].dir, 'i');
+	CHECK_EQ(vm.trace[LBA48_WAIT].value, ATA_BUSY);
+	for (i = 0; i <= LBA48_WAIT; i++)
+		CHECK_EQ(entry_at(QGPA, i)->result, PVGEN_RESULT_OK);
+	CHECK_EQ(entry_at(QGPA, LBA48_WAIT)->value, ATA_BUSY);
+	/* The command entry is untouched, byte for byte. */
+	CHECK(!memcmp(entry_at(QGPA, LBA48_WAIT + 1),
+		      &snap[QGPA + (LBA48_WAIT + 1) * 16], 16));
+	CHECK_EQ(guest_completed(&q), LBA48_WAIT + 1);
+	check_field_writes(QGPA);
+	check_no_writes_from(QGPA, LBA48_WAIT + 1);
+	check_confined(QGPA, n * 16);
+}
+
+static void test_rmw_bmdma(void)
+{
+	struct guest_queue q;
+	int ret = 0;
+	const struct pio_rec want[] = {
+		{ 'i', BMDMA + 2, 1, 0x64 },
+		{ 'o', BMDMA + 2, 1, 0x64 },	/* write-1-to-clear IRQ */
+		{ 'i', BMDMA + 0, 1, 0x09 },
+		{ 'o', BMDMA + 0, 1, 0x08 },	/* clear START */
+		{ 'o', BMDMA + 4, 4, 0x12345000 },
+		{ 'i', BMDMA + 10, 1, 0x20 },
+	};
+
+	vm_reset();
+	vm.in_value[BMDMA + 2] = 0x64;
+	vm.in_value[BMDMA + 0] = 0x09;
+	vm.in_value[BMDMA + 10] = 0x20;
+	/* ata_bmdma_irq_clear(), ata_bmdma_stop(), ata_bmdma_setup(). */
+	guest_queue_init(&q, QGPA);
+	ret |= guest_rmw(&q, BMDMA + 2, 1, 0xff, 0);
+	ret |= guest_rmw(&q, BMDMA + 0, 1, 0xfe, 0);
+	ret |= guest_out(&q, BMDMA + 4, 4, 0x12345000);
+	ret |= guest_in(&q, BMDMA + 10, 1);
+	CHECK(ret >= 0);
+	guest_done();
+
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, q.count), 4);
+	check_trace(want, 6);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0x64);
+	CHECK_EQ(entry_at(QGPA, 1)->value, 0x09);
+	CHECK_EQ(entry_at(QGPA, 2)->value, 0x12345000);
+	CHECK_EQ(entry_at(QGPA, 3)->value, 0x20);
+	CHECK_EQ(guest_completed(&q), 4);
+	check_field_writes(QGPA);
+	check_confined(QGPA, q.count * 16);
+}
+
+static void test_in_masks_device_high_bits(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_value[0x1f7] = 0x50;
+	vm.in_high_bits = 0xdead0000;
+	guest_queue_init(&q, QGPA);
+	guest_in(&q, 0x1f7, 1);
+	guest_rmw(&q, 0x1f7, 1, 0xff, 0x01);
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, 2), 2);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0x50);
+	CHECK_EQ(entry_at(QGPA, 1)->value, 0x50);
+	CHECK_EQ(vm.trace[2].value, 0x51);
+	check_confined(QGPA, 32);
+}
+
+static void test_in_callback_stores_nothing(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_forgets = true;
+	guest_queue_init(&q, QGPA);
+	guest_in(&q, 0x1f7, 1);
+	entry_at(QGPA, 0)->value = 0x77;	/* ignored for IN */
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, 1), 1);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0);
+	check_confined(QGPA, 16);
+}
+
+static void race_rewrite(struct fake_vm *v)
+{
+	struct pvgen_io_entry *e = entry_at(QGPA, LBA48_COUNT - 1);
+
+	(void)v;
+	/* Another vCPU turns the command write into an OUT to port 0x80. */
+	e->op = PVGEN_OP_OUT;
+	e->port = 0x80;
+	e->value = 0x99;
+	e->width = 3;
+	entry_at(QGPA, 6)->value = 0xee;
+}
+
+static void test_queue_rewritten_during_run(void)
+{
+	__u32 n = setup_lba48();
+	struct pvgen_io_entry e;
+
+	vm.after_out = race_rewrite;
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	/* The validated copy ran, not what the guest wrote later. */
+	check_trace(lba48_trace, LBA48_COUNT);
+	check_one_copy(QGPA, n);
+	/* Write-back touched only value/result: the rewrite survives. */
+	memcpy(&e, entry_at(QGPA, LBA48_COUNT - 1), sizeof(e));
+	CHECK_EQ(e.port, 0x80);
+	CHECK_EQ(e.width, 3);
+	CHECK_EQ(e.result, PVGEN_RESULT_OK);
+	check_field_writes(QGPA);
+	check_confined(QGPA, n * 16);
+}
+
+/* A whole-call refusal for a queue of n entries at gpa. */
+static void check_err(long ret, long want, int reads)
+{
+	CHECK_EQ(ret, want);
+	check_refused(reads);
+}
+
+static void test_err_count_zero(void)
+{
+	__u32 n = setup_lba48();
+
+	(void)n;
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA, 0,
+					      0), PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 4, QGPA), PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_run_batch(&host, QGPA, 0), PVGEN_ERR_COUNT, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_err_count_over_max(void)
+{
+	__u32 n = setup_lba48();
+
+	(void)n;
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA,
+					      PVGEN_MAX_ENTRIES + 1, 0),
+		  PVGEN_ERR_COUNT, 0);
+	/* 2^32 + 13 must not be truncated to a valid 13. */
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA,
+					      (1ULL << 32) + LBA48_COUNT, 0),
+		  PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 4, QGPA | 0xfff),
+		  PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 4, QGPA | 65),
+		  PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_run_batch(&host, QGPA, 0xffffffffU),
+		  PVGEN_ERR_COUNT, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_err_gpa_outside_memory(void)
+{
+	setup_lba48();
+	check_err(pvgen_host_run_batch(&host, MEM_SIZE, 1), PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_run_batch(&host, MEM_SIZE - 16, 2),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_run_batch(&host, 1ULL << 40, 1),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH,
+					      0xfffff000, 13, 0),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 4, 0xfffff000 | 13),
+		  PVGEN_ERR_RANGE, 0);
+	/* The last 16 bytes of memory are a valid one-entry queue. */
+	vm.in_value[0x1f7] = 0x50;
+	memset(&mem[MEM_SIZE - 16], 0, 16);
+	entry_at(MEM_SIZE - 16, 0)->op = PVGEN_OP_IN;
+	entry_at(MEM_SIZE - 16, 0)->width = 1;
+	entry_at(MEM_SIZE - 16, 0)->port = 0x1f7;
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, MEM_SIZE - 16, 1), 1);
+	CHECK_EQ(entry_at(MEM_SIZE - 16, 0)->value, 0x50);
+	check_confined(MEM_SIZE - 16, 16);
+}
+
+static void test_err_gpa_wraps(void)
+{
+	setup_lba48();
+	/* gpa + len wraps to 0x10: a naive end <= mem_size check passes. */
+	check_err(pvgen_host_run_batch(&host, 0xfffffffffffffff0ULL, 2),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH,
+					      0xfffffffffffffff0ULL, 2, 0),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_run_batch(&host, 0xfffffffffffffc00ULL, 64),
+		  PVGEN_ERR_RANGE, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_err_crosses_page(void)
+{
+	__u64 gpa = QGPA + 0x1000 - 16 * 6;
+
+	vm_reset();
+	vm.in_value[0x1f7] = ATA_DRDY | ATA_DSC;
+	encode_lba48(gpa, LBA48_LBA, LBA48_NSECT, ATA_CMD_READ_DMA_EXT);
+	guest_done();
+	check_err(pvgen_host_run_batch(&host, gpa, LBA48_COUNT),
+		  PVGEN_ERR_RANGE, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, gpa,
+					      LBA48_COUNT, 0),
+		  PVGEN_ERR_RANGE, 0);
+	check_all_pending(gpa, LBA48_COUNT);
+}
+
+/* Every count, at the last position in a page that fits and one past it. */
+static void test_page_end_sweep(void)
+{
+	__u32 n, i;
+	__u64 gpa;
+
+	for (n = 1; n <= PVGEN_MAX_ENTRIES; n++) {
+		vm_reset();
+		gpa = QGPA + 0x1000 - n * 16;
+		for (i = 0; i < n; i++) {
+			memset(entry_at(gpa, i), 0, 16);
+			entry_at(gpa, i)->op = PVGEN_OP_OUT;
+			entry_at(gpa, i)->width = 1;
+			entry_at(gpa, i)->port = 0x1f2;
+			entry_at(gpa, i)->value = i & 0xff;
+			entry_at(gpa, i)->result = PVGEN_RESULT_PENDING;
+		}
+		guest_done();
+		CHECK_EQ(pvgen_host_run_batch(&host, gpa, n), n);
+		CHECK_EQ(vm.ntrace, n);
+		check_confined(gpa, n * 16);
+
+		/* One entry later the last one crosses (a single one fits). */
+		vm_reset();
+		guest_done();
+		if (n > 1)
+			check_err(pvgen_host_run_batch(&host, gpa + 16, n),
+				  PVGEN_ERR_RANGE, 0);
+		if (cur_failed) {
+			fprintf(stderr, "  at count %u\n", n);
+			return;
+		}
+	}
+}
+
+static void test_err_misaligned(void)
+{
+	setup_lba48();
+	check_err(pvgen_host_run_batch(&host, QGPA + 8, 2), PVGEN_ERR_ALIGN,
+		  0);
+	check_err(pvgen_host_run_batch(&host, QGPA + 1, 2), PVGEN_ERR_ALIGN,
+		  0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH,
+					      QGPA + 4, 2, 0),
+		  PVGEN_ERR_ALIGN, 0);
+	/* Alignment is checked before range: unaligned and outside. */
+	check_err(pvgen_host_run_batch(&host, 0xfffffffffffffff8ULL, 2),
+		  PVGEN_ERR_ALIGN, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+/*
+ * The LBA48 queue with its LAST entry replaced: the error must be found
+ * before entry 0 runs, after exactly one copy of the queue.
+ */
+static void check_bad_last(struct pvgen_io_entry bad, long want)
+{
+	setup_lba48();
+	bad.result = PVGEN_RESULT_PENDING;
+	memcpy(entry_at(QGPA, LBA48_COUNT - 1), &bad, sizeof(bad));
+	guest_done();
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA,
+					      LBA48_COUNT, 0), want, 1);
+	check_all_pending(QGPA, LBA48_COUNT);
+	check_one_copy(QGPA, LBA48_COUNT);
+	check_confined(QGPA, LBA48_COUNT * 16);
+
+	/* Same through the doorbell. */
+	vm.nmlog = 0;
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 4, QGPA | LBA48_COUNT),
+		  want, 1);
+}
+
+#define E(op_, w_, port_, val_, mask_) \
+	((struct pvgen_io_entry){ .op = (op_), .width = (w_), \
+	  .port = (port_), .value = (val_), .mask = (mask_) })
+
+static void test_err_unknown_op(void)
+{
+	check_bad_last(E(0, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
+	check_bad_last(E(5, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
+	check_bad_last(E(0xff, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
+}
+
+static void test_err_bad_width(void)
+{
+	check_bad_last(E(PVGEN_OP_OUT, 0, 0x1f7, 0x25, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_OUT, 3, 0x1f7, 0x25, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_IN, 8, 0x1f0, 0, 0), PVGEN_ERR_WIDTH);
+}
+
+static void test_err_width_not_allowed(void)
+{
+	check_bad_last(E(PVGEN_OP_OUT, 2, 0x1f7, 0x25, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_IN, 1, 0x1f0, 0, 0), PVGEN_ERR_WIDTH);
+	/* 16 bits in the model, so not 32 either. */
+	check_bad_last(E(PVGEN_OP_IN, 4, 0x1f0, 0, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_OUT, 2, 0x177, 0x25, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_OUT, 4, 0x3f6, 0, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_OUT, 1, BMDMA + 4, 0, 0), PVGEN_ERR_WIDTH);
+	check_bad_last(E(PVGEN_OP_RMW, 4, BMDMA + 2, 0, 0xff),
+		       PVGEN_ERR_WIDTH);
+}
+
+static void test_err_port_not_allowed(void)
+{
+	check_bad_last(E(PVGEN_OP_OUT, 1, 0x80, 0x25, 0), PVGEN_ERR_PORT);
+	check_bad_last(E(PVGEN_OP_OUT, 1, 0x1f8, 0x25, 0), PVGEN_ERR_PORT);
+	check_bad_last(E(PVGEN_OP_OUT, 1, 0x3f7, 0, 0), PVGEN_ERR_PORT);
+	check_bad_last(E(PVGEN_OP_OUT, 1, BMDMA + 3, 0, 0), PVGEN_ERR_PORT);
+	check_bad_last(E(PVGEN_OP_OUT, 1, BMDMA + 1, 0, 0), PVGEN_ERR_PORT);
+	check_bad_last(E(PVGEN_OP_OUT, 1, BMDMA + 16, 0, 0), PVGEN_ERR_PORT);
+	/* The doorbell itself: a batch must not ring a nested batch. */
+	check_bad_last(E(PVGEN_OP_OUT, 4, PVGEN_DOORBELL_PORT, 0x3001, 0),
+		       PVGEN_ERR_PORT);
+}
+
+static void test_err_doorbell_port_despite_allowlist(void)
+{
+	/* A VMM that skipped pvgen_host_validate() and allows everything. */
+	static const struct pvgen_host_port_range all[] = {
+		{ 0, 0xffff, PVGEN_HOST_WIDTH_ALL },
+	};
+
+	setup_lba48();
+	host.ports = all;
+	host.nr_ports = ARRAY_SIZE(all);
+	CHECK_EQ(pvgen_host_validate(&host), -EINVAL);
+	entry_at(QGPA, 0)->port = PVGEN_DOORBELL_PORT;
+	entry_at(QGPA, 0)->width = 4;
+	guest_done();
+	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
+		  PVGEN_ERR_PORT, 1);
+}
+
+static void test_err_reserved(void)
+{
+	check_bad_last(E(PVGEN_OP_OUT, 1, 0x1f7, 0x25, 1), PVGEN_ERR_RESERVED);
+	check_bad_last(E(PVGEN_OP_IN, 1, 0x1f7, 0, 0x80), PVGEN_ERR_RESERVED);
+	check_bad_last(E(PVGEN_OP_OUT, 1, 0x1f7, 0x125, 0),
+		       PVGEN_ERR_RESERVED);
+	check_bad_last(E(PVGEN_OP_IN_WAIT, 1, 0x1f7, 0, 0x188),
+		       PVGEN_ERR_RESERVED);
+	check_bad_last(E(PVGEN_OP_RMW, 2, 0x1f0, 0x10000, 0),
+		       PVGEN_ERR_RESERVED);
+}
+
+static void test_err_version(void)
+{
+	vm_reset();
+	guest_done();
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE, 0, 0, 0),
+		  PVGEN_ERR_VERSION, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE, 2, 0, 0),
+		  PVGEN_ERR_VERSION, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					      (1ULL << 32) | PVGEN_ABI_VERSION,
+					      0, 0), PVGEN_ERR_VERSION, 0);
+}
+
+static void test_err_unknown_nr(void)
+{
+	setup_lba48();
+	check_err(pvgen_host_handle_hypercall(&host, 0, QGPA, 13, 0),
+		  ENOSYS_RET, 0);
+	/* KVM_HC_MAP_GPA_RANGE: not ours. */
+	check_err(pvgen_host_handle_hypercall(&host, 12, QGPA, 13, 0),
+		  ENOSYS_RET, 0);
+	check_err(pvgen_host_handle_hypercall(&host, 0x70760003, QGPA, 13, 0),
+		  ENOSYS_RET, 0);
+	check_err(pvgen_host_handle_hypercall(&host, 0x70760000, QGPA, 13, 0),
+		  ENOSYS_RET, 0);
+	/* Not truncated to the 32-bit PVGEN_HC_BATCH. */
+	check_err(pvgen_host_handle_hypercall(&host,
+					      (1ULL << 32) | PVGEN_HC_BATCH,
+					      QGPA, 13, 0), ENOSYS_RET, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_err_io_partial(void)
+{
+	struct guest_queue q = { entry_at(QGPA, 0), LBA48_COUNT };
+	__u32 n = setup_lba48();
+	__u32 i;
+
+	vm.fail_at = 5;		/* the sixth access: the feature write */
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA, n,
+					     0), 5);
+	check_trace(lba48_trace, 6);	/* five done, the failing attempt */
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(entry_at(QGPA, i)->result, PVGEN_RESULT_OK);
+	CHECK_EQ(entry_at(QGPA, 5)->result, PVGEN_ERR_IO);
+	for (i = 6; i < n; i++)
+		CHECK(!memcmp(entry_at(QGPA, i), &snap[QGPA + i * 16], 16));
+	CHECK_EQ(guest_completed(&q), 5);
+	check_field_writes(QGPA);
+	check_no_writes_from(QGPA, 6);
+	check_confined(QGPA, n * 16);
+}
+
+static void test_err_io_on_in(void)
+{
+	__u32 n = setup_lba48();
+
+	vm.fail_at = LBA48_WAIT;
+	entry_at(QGPA, LBA48_WAIT)->value = 0x33;
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_WAIT);
+	check_trace_prefix(lba48_trace, LBA48_WAIT + 1);
+	CHECK_EQ(vm.ntrace, LBA48_WAIT + 1);
+	CHECK_EQ(entry_at(QGPA, LBA48_WAIT)->result, PVGEN_ERR_IO);
+	/* The read failed: value is not written back. */
+	CHECK_EQ(entry_at(QGPA, LBA48_WAIT)->value, 0x33);
+	CHECK_EQ(entry_at(QGPA, n - 1)->result, PVGEN_RESULT_PENDING);
+	check_no_writes_from(QGPA, LBA48_WAIT + 1);
+	check_confined(QGPA, n * 16);
+}
+
+static void test_err_io_rmw_write(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_value[BMDMA + 2] = 0x64;
+	vm.fail_at = 1;			/* the RMW's write */
+	guest_queue_init(&q, QGPA);
+	guest_rmw(&q, BMDMA + 2, 1, 0xff, 0);
+	guest_outb(&q, BMDMA, 1);
+	guest_done();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, 2), 0);
+	CHECK_EQ(vm.ntrace, 2);
+	CHECK_EQ(entry_at(QGPA, 0)->result, PVGEN_ERR_IO);
+	/* The read happened (and had its side effect): the guest gets it. */
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0x64);
+	CHECK_EQ(entry_at(QGPA, 1)->result, PVGEN_RESULT_PENDING);
+	check_no_writes_from(QGPA, 1);
+	check_confined(QGPA, 32);
+}
+
+static void test_err_read_guest_fails(void)
+{
+	setup_lba48();
+	vm.read_fails = true;		/* a hole the VMM knows about */
+	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
+		  PVGEN_ERR_RANGE, 1);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_write_guest_fails(void)
+{
+	__u32 n = setup_lba48();
+
+	vm.write_fails = true;
+	/* The devices saw the batch, so the count is still the truth. */
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	check_trace(lba48_trace, LBA48_COUNT);
+	check_confined(QGPA, n * 16);
+}
+
+static void test_err_doorbell_access(void)
+{
+	setup_lba48();
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 2, QGPA | 13),
+		  PVGEN_ERR_WIDTH, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT,
+						 1, 13), PVGEN_ERR_WIDTH, 0);
+	check_err(pvgen_host_handle_doorbell_out(&host, 0x564, 4, QGPA | 13),
+		  PVGEN_ERR_PORT, 0);
+	check_all_pending(QGPA, LBA48_COUNT);
+}
+
+static void test_validate_config(void)
+{
+	struct pvgen_host_port_range p[PVGEN_HOST_PIIX_IDE_NR_PORTS + 1];
+	struct pvgen_host h;
+
+	vm_reset();
+	CHECK_EQ(pvgen_host_validate(&host), 0);
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, 11, BMDMA), -EINVAL);
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, 12, BMDMA + 1), -EINVAL);
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, 12, 0), -EINVAL);
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, 13, 0xfff0), 12);
+	CHECK_EQ(p[11].first, 0xfffc);
+
+	h = host;
+	h.ports = p;
+	CHECK_EQ(pvgen_host_validate(&h), 0);
+	/* BAR4 placed over the primary taskfile: overlapping ranges. */
+	pvgen_host_piix_ide_ports(p, 12, 0x1f0);
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	/* BAR4 over the doorbell. */
+	pvgen_host_piix_ide_ports(p, 12, 0x560);
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	pvgen_host_piix_ide_ports(p, 12, BMDMA);
+	p[0].widths = 0x8;
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	p[0].widths = 0;
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	pvgen_host_piix_ide_ports(p, 12, BMDMA);
+	p[1].first = 0x1f8;
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	h = host;
+	h.pio_out = NULL;
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+	h = host;
+	h.mem_size = 0;
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+}
+
+struct test {
+	const char	*name;
+	void		(*fn)(void);
+};
+
+#define T(f) { #f, f }
+
+static const struct test tests[] = {
+	T(test_abi_bytes),
+	T(test_entry_init),
+	T(test_fingerprint),
+	T(test_allowlist),
+	T(test_lba48_hypercall),
+	T(test_lba48_doorbell),
+	T(test_lba48_run_batch_twice),
+	T(test_probe),
+	T(test_doorbell_in),
+	T(test_in_wait_stops),
+	T(test_rmw_bmdma),
+	T(test_in_masks_device_high_bits),
+	T(test_in_callback_stores_nothing),
+	T(test_queue_rewritten_during_run),
+	T(test_err_count_zero),
+	T(test_err_count_over_max),
+	T(test_err_gpa_outside_memory),
+	T(test_err_gpa_wraps),
+	T(test_err_crosses_page),
+	T(test_page_end_sweep),
+	T(test_err_misaligned),
+	T(test_err_unknown_op),
+	T(test_err_bad_width),
+	T(test_err_width_not_allowed),
+	T(test_err_port_not_allowed),
+	T(test_err_doorbell_port_despite_allowlist),
+	T(test_err_reserved),
+	T(test_err_version),
+	T(test_err_unknown_nr),
+	T(test_err_io_partial),
+	T(test_err_io_on_in),
+	T(test_err_io_rmw_write),
+	T(test_err_read_guest_fails),
+	T(test_write_guest_fails),
+	T(test_err_doorbell_access),
+	T(test_validate_config),
+};
+
+int main(void)
+{
+	size_t i;
+
+	/* Failure details go to stderr: keep them next to their test line. */
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (pvgen_host_piix_ide_ports(ports, PVGEN_HOST_PIIX_IDE_NR_PORTS,
+				      BMDMA) != PVGEN_HOST_PIIX_IDE_NR_PORTS) {
+		fprintf(stderr, "cannot build the PIIX IDE allowlist\n");
+		return 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		cur_test = tests[i].name;
+		cur_failed = false;
+		vm_reset();
+		tests[i].fn();
+		printf("%s - %s\n", cur_failed ? "FAIL" : "ok", cur_test);
+		if (cur_failed)
+			n_failed++;
+		else
+			n_passed++;
+	}
+	printf("%d passed, %d failed\n", n_passed, n_failed);
+	return n_failed ? 1 : 0;
+}
