@@ -104,12 +104,16 @@ struct GuestBatchRuntime {
                     .designated([("get", .expression("pvgen_param_get_stat"))]))),
             .macro(.call("module_param_cb", "transport", "&pvgen_transport_ops", "&pvgen_transport_param", "0444")),
             .macro(.call("MODULE_PARM_DESC", "transport", cString("auto|vmcall|doorbell|direct: force a transport"))),
+            // module_param_cb() records no type; modinfo shows this one.
+            .macro(.call("__MODULE_PARM_TYPE", "transport", cString("charp"))),
             .macro(.call("module_param_cb", "transport_in_use", "&pvgen_transport_active_ops", "&pvgen_transport_active", "0444")),
             .macro(.call("MODULE_PARM_DESC", "transport_in_use", cString("the transport chosen at the last probe"))),
+            .macro(.call("__MODULE_PARM_TYPE", "transport_in_use", cString("charp"))),
         ]
         for (constant, name, summary) in stats {
             items.append(.macro(.call("module_param_cb", .raw(name), "&pvgen_stat_ops", .raw("&pvgen_stats[PVGEN_STAT_\(constant)]"), "0444")))
             items.append(.macro(.call("MODULE_PARM_DESC", .raw(name), cString(summary))))
+            items.append(.macro(.call("__MODULE_PARM_TYPE", .raw(name), cString("long"))))
         }
         items.append(
             Function("void", "pvgen_stat_add", Params("enum pvgen_stat stat", "long n")) {

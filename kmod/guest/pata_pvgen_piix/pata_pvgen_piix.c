@@ -146,24 +146,31 @@ static const struct kernel_param_ops pvgen_stat_ops = {
 
 module_param_cb(transport, &pvgen_transport_ops, &pvgen_transport_param, 0444);
 MODULE_PARM_DESC(transport, "auto|vmcall|doorbell|direct: force a transport");
+__MODULE_PARM_TYPE(transport, "charp");
 module_param_cb(transport_in_use, &pvgen_transport_active_ops,
 		&pvgen_transport_active, 0444);
 MODULE_PARM_DESC(transport_in_use, "the transport chosen at the last probe");
+__MODULE_PARM_TYPE(transport_in_use, "charp");
 module_param_cb(submissions, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_SUBMISSIONS], 0444);
 MODULE_PARM_DESC(submissions, "batches handed to the host");
+__MODULE_PARM_TYPE(submissions, "long");
 module_param_cb(entries, &pvgen_stat_ops, &pvgen_stats[PVGEN_STAT_ENTRIES],
 		0444);
 MODULE_PARM_DESC(entries, "entries in those batches");
+__MODULE_PARM_TYPE(entries, "long");
 module_param_cb(direct_accesses, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_DIRECT], 0444);
 MODULE_PARM_DESC(direct_accesses, "port accesses the guest made itself");
+__MODULE_PARM_TYPE(direct_accesses, "long");
 module_param_cb(wait_resumes, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_WAIT_RESUMES], 0444);
 MODULE_PARM_DESC(wait_resumes, "batches resumed after an early stop");
+__MODULE_PARM_TYPE(wait_resumes, "long");
 module_param_cb(host_errors, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_HOST_ERRORS], 0444);
 MODULE_PARM_DESC(host_errors, "batches replayed after a host error");
+__MODULE_PARM_TYPE(host_errors, "long");
 
 static void pvgen_stat_add(enum pvgen_stat stat, long n)
 {
