@@ -18,12 +18,11 @@ public struct Generator: Sendable {
         let diagnostics = catalog.validate() + HostStubValidation.validate(catalog)
         guard diagnostics.isEmpty else { throw InvalidModel(diagnostics: diagnostics) }
         let naming = Naming(abi: catalog.abi)
-        let renderer = KernelStyleRenderer()
         let plans = catalog.devices.map(BatchPlanner.plan)
 
         var files: [GeneratedFile] = []
-        func emit(_ path: String, _ file: CFile) {
-            files.append(GeneratedFile(path: path, contents: renderer.render(file)))
+        func emit(_ path: String, _ file: CFile, style: RenderStyle = .kernel) {
+            files.append(GeneratedFile(path: path, contents: KernelStyleRenderer(style: style).render(file)))
         }
         emit("include/\(naming.headerFile)", ABIHeaderTranslator(abi: catalog.abi, naming: naming).translate())
 
@@ -40,6 +39,16 @@ public struct Generator: Sendable {
         emit("host/lib/\(naming.hostHeader)", host.header())
         emit("host/lib/\(naming.hostSource)", host.source())
         files.append(GeneratedFile(path: "host/lib/Makefile", contents: try Templates.render("host/Makefile", host.makefileContext)))
+
+        // The QEMU doorbell device, in QEMU's coding style, for the device QEMU models.
+        for device in catalog.devices {
+            guard let qemuType = device.qemuType else { continue }
+            let qemu = QEMUDeviceTranslator(device: device, qemuType: qemuType, abi: catalog.abi, naming: naming)
+            emit("host/qemu/\(qemu.sourceFile)", qemu.translate(), style: .qemu)
+            for (name, text) in try qemu.fragments() {
+                files.append(GeneratedFile(path: "host/qemu/\(name)", contents: text))
+            }
+        }
 
         let modules = plans.enumerated().map { index, plan in
             ["index": index, "name": naming.guestModule(for: plan.device)] as [String: Any]

@@ -54,6 +54,13 @@ public struct Naming: Sendable {
     public func hostConstant(_ name: String) -> String { host(name).uppercased() }
     /// The configuration a VMM hands to every entry point (`struct pvgen_host`).
     public var hostStruct: String { "\(abi.prefix)_host" }
+    /// The host library's allowlist function for a device, and the number of ranges it fills.
+    public func hostPortsFunction(_ device: Device) -> String { host("\(device.name)_ports") }
+    public func hostPortsCount(_ device: Device) -> String { hostConstant("\(device.name)_nr_ports") }
+
+    /// The QEMU device that serves the doorbell: QOM type name and C prefix.
+    public var qemuDeviceType: String { "\(abi.prefix)-batch" }
+    public var qemuPrefix: String { "\(abi.prefix)_batch" }
 
     /// Shared-header additions the host stubs check against.
     public var entryAlign: String { "\(upper)_ENTRY_ALIGN" }

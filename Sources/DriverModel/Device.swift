@@ -8,10 +8,13 @@ public struct Device: Codable, Sendable, Hashable {
     public var blocks: [IOBlock]
     public var registers: [Register]
     public var sequences: [AccessSequence]
+    /// The QOM type of QEMU's model of this device (`piix3-ide`), when pvgen should generate
+    /// a QEMU doorbell device that replays batches into it.
+    public var qemuType: String?
 
     public init(
         name: String, summary: String, pciVendor: UInt16, pciDevice: UInt16, blocks: [IOBlock],
-        registers: [Register], sequences: [AccessSequence]
+        registers: [Register], sequences: [AccessSequence], qemuType: String? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -20,6 +23,7 @@ public struct Device: Codable, Sendable, Hashable {
         self.blocks = blocks
         self.registers = registers
         self.sequences = sequences
+        self.qemuType = qemuType
     }
 
     public func block(named name: String) -> IOBlock? { blocks.first { $0.name == name } }

@@ -87,6 +87,9 @@ public enum CTopLevel: Equatable, Sendable {
     case variable(storage: String, CDeclaration)
     /// A statement-like macro at file scope: `MODULE_LICENSE("GPL");`.
     case macro(CExpression)
+    /// A file-scope macro that expands to a definition and takes no semicolon
+    /// (QEMU's `type_init(fn)`).
+    case definitionMacro(CExpression)
     case staticAssert(String, message: String)
     case comment(String)
     case includeGuard(String)

@@ -4,12 +4,15 @@
 /// no braces around single statements, `/* */` comments and kernel-doc. The only place in
 /// pvgen that knows C's concrete syntax.
 public struct KernelStyleRenderer {
-    public init() {}
+    public let style: RenderStyle
+
+    public init(style: RenderStyle = .kernel) { self.style = style }
 
     public func render(_ file: CFile) -> String {
-        var writer = KernelStyleWriter()
+        var writer = KernelStyleWriter(style: style)
         switch file.kind {
-        case .source: writer.line("// SPDX-License-Identifier: \(file.license)")
+        case .source where style.spdxLineComment: writer.line("// SPDX-License-Identifier: \(file.license)")
+        case .source: writer.line("/* SPDX-License-Identifier: \(file.license) */")
         case .header: writer.line("/* SPDX-License-Identifier: \(file.license) */")
         }
         var previous: CTopLevel?
@@ -26,7 +29,7 @@ public struct KernelStyleRenderer {
         switch (previous, next) {
         case (.include, .include), (.macro, .macro), (.staticAssert, .staticAssert): true
         // A short comment introduces what follows it.
-        case (.comment(let text), .defines), (.comment(let text), .enumeration):
+        case (.comment(let text), .defines), (.comment(let text), .enumeration), (.comment(let text), .structure):
             !text.contains("\n")
         default: false
         }
@@ -51,7 +54,7 @@ public struct KernelStyleRenderer {
                     }
                     let text = member.declaration.typeAndName + ";"
                     if let comment = member.comment {
-                        writer.line(text + "\t/* \(comment) */")
+                        writer.line(text + commentSeparator + "/* \(comment) */")
                     } else {
                         writer.line(text)
                     }
@@ -70,7 +73,7 @@ public struct KernelStyleRenderer {
                         text += tabs(from: writer.column + item.name.count, to: valueColumn) + "= " + item.value
                     }
                     text += ","
-                    if let comment = item.comment { text += "\t/* \(comment) */" }
+                    if let comment = item.comment { text += commentSeparator + "/* \(comment) */" }
                     writer.line(text)
                 }
             }
@@ -86,6 +89,8 @@ public struct KernelStyleRenderer {
             }
         case .macro(let expression):
             renderWrapped(prefix: "", expression, suffix: ";", into: &writer)
+        case .definitionMacro(let expression):
+            renderWrapped(prefix: "", expression, suffix: "", into: &writer)
         case .staticAssert(let condition, let message):
             renderWrapped(prefix: "", .call("_Static_assert", .raw(condition), cString(message)), suffix: ";", into: &writer)
         case .comment(let text):
@@ -106,13 +111,18 @@ public struct KernelStyleRenderer {
             var text = "#define \(define.name)"
             text += tabs(from: text.count, to: valueColumn) + define.value
             if let comment = define.comment {
-                text += "\t/* \(comment) */"
+                text += commentSeparator + "/* \(comment) */"
             }
             writer.line(text)
         }
     }
 
+    /// What separates code from a trailing comment.
+    var commentSeparator: String { style.usesTabs ? "\t" : "  " }
+
+    /// Tabs (or, without tabs, spaces) from `column` to `target`, at least one.
     func tabs(from column: Int, to target: Int) -> String {
+        guard style.usesTabs else { return String(repeating: " ", count: max(1, target - column)) }
         var text = ""
         var position = column
         repeat {
@@ -130,7 +140,11 @@ public struct KernelStyleRenderer {
             writer.line("/* \(text) */")
             return
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { wrap(String($0), width: limit) }
+        // Paragraphs (separated by a blank line) are reflowed to the width.
+        let paragraphs = text.components(separatedBy: "\n\n").map { $0.replacingOccurrences(of: "\n", with: " ") }
+        let lines = paragraphs.enumerated().flatMap { index, paragraph in
+            (index == 0 ? [] : [""]) + wrap(paragraph, width: limit)
+        }
         writer.line("/*")
         for line in lines { writer.line(line.isEmpty ? " *" : " * " + line) }
         writer.line(" */")
@@ -154,9 +168,12 @@ public struct KernelStyleRenderer {
     }
 
     func renderDoc(_ doc: KernelDoc, title: String, into writer: inout KernelStyleWriter) {
+        let width = KernelStyleWriter.preferredColumns - writer.column - 3
         writer.line("/**")
-        writer.line(" * \(title) - \(doc.summary)")
-        for (name, text) in doc.parameters { writer.line(" * @\(name): \(text)") }
+        for line in wrap("\(title) - \(doc.summary)", width: width) { writer.line(" * " + line) }
+        for (name, text) in doc.parameters {
+            for line in wrap("@\(name): \(text)", width: width) { writer.line(" * " + line) }
+        }
         if !doc.body.isEmpty {
             writer.line(" *")
             for line in doc.body { writer.line(line.isEmpty ? " *" : " * " + line) }
@@ -197,7 +214,7 @@ public struct KernelStyleRenderer {
             return
         }
         let alignColumn = writer.column + KernelStyleWriter.width(of: prefix, from: writer.column)
-        let continuation = KernelStyleWriter.padding(toColumn: alignColumn)
+        let continuation = writer.padding(toColumn: alignColumn)
         var current = prefix
         var currentIsFresh = true
         var lines: [String] = []
@@ -293,8 +310,8 @@ public struct KernelStyleRenderer {
     }
 
     /// A body printed without braces: a single simple statement.
-    static func isSimple(_ body: [CStatement]) -> Bool {
-        guard body.count == 1 else { return false }
+    func isSimple(_ body: [CStatement]) -> Bool {
+        guard !style.alwaysBraces, body.count == 1 else { return false }
         switch body[0] {
         case .expression, .return, .goto, .break: return true
         default: return false
@@ -352,7 +369,7 @@ public struct KernelStyleRenderer {
     }
 
     func renderLoop(_ head: String, _ body: [CStatement], into writer: inout KernelStyleWriter) {
-        if Self.isSimple(body) {
+        if isSimple(body) {
             writer.line(head)
             writer.indented { renderBlock(body, into: &$0) }
         } else {
@@ -366,7 +383,7 @@ public struct KernelStyleRenderer {
         // Kernel style: no braces when every branch is one simple statement, braces on all
         // branches otherwise.
         let chain = elseChain(otherwise)
-        let braces = !Self.isSimple(then) || chain.contains { !Self.isSimple($0.1) }
+        let braces = !isSimple(then) || chain.contains { !isSimple($0.1) }
         renderCondition("if (", condition, ")" + (braces ? " {" : ""), into: &writer)
         writer.indented { renderBlock(then, into: &$0) }
         for (elseCondition, body) in chain {
@@ -404,7 +421,7 @@ public struct KernelStyleRenderer {
             index = condition.index(after: index)
         }
         pieces.append(current)
-        let continuation = KernelStyleWriter.padding(toColumn: writer.column + prefix.count)
+        let continuation = writer.padding(toColumn: writer.column + prefix.count)
         var lines: [String] = []
         var line = prefix
         for piece in pieces {

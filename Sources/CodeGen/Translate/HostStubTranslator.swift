@@ -23,8 +23,8 @@ struct HostStubTranslator {
     var fingerprintVariable: String { naming.host("abi_fingerprint") }
     var widthAll: String { naming.hostConstant("width_all") }
     func widthBit(_ width: AccessWidth) -> String { naming.hostConstant("width_\(width.rawValue)") }
-    func portsFunction(_ device: Device) -> String { naming.host("\(device.name)_ports") }
-    func portsCount(_ device: Device) -> String { naming.hostConstant("\(device.name)_nr_ports") }
+    func portsFunction(_ device: Device) -> String { naming.hostPortsFunction(device) }
+    func portsCount(_ device: Device) -> String { naming.hostPortsCount(device) }
     func error(_ name: String) -> String { naming.error(named: name) }
     func op(_ op: BatchOp) -> String { naming.op(op) }
     var ok: String { naming.result(named: "ok") }

@@ -17,7 +17,8 @@ public enum PIIXIDE {
         pciDevice: 0x7010,
         blocks: blocks,
         registers: registers,
-        sequences: sequences
+        sequences: sequences,
+        qemuType: "piix3-ide"
     )
 
     static let blocks: [IOBlock] = [
