@@ -7,10 +7,20 @@ public enum ModelValidator {
             diagnostics.append(Diagnostic(field: "\(path).\(field)", message: message))
         }
         if !CIdentifier.isValid(device.name) { report("name", "'\(device.name)' is not a valid C identifier") }
+        if let problem = ReservedNames.namespaceProblem(
+            device.name, what: "the device's generated names (enum \(device.name)_reg, \(device.name.uppercased())_<REGISTER>)")
+        {
+            report("name", problem)
+        }
         if device.blocks.isEmpty { report("blocks", "a device needs at least one I/O block") }
 
         for (index, block) in device.blocks.enumerated() {
             if !CIdentifier.isValid(block.name) { report("blocks[\(index)].name", "'\(block.name)' is not a valid C identifier") }
+            if let problem = ReservedNames.languageProblem(block.name) {
+                report("blocks[\(index)].name", problem)
+            } else if ReservedNames.portMembers.contains(block.name) {
+                report("blocks[\(index)].name", "'\(block.name)' is already a member of the generated per-channel struct, beside the block bases")
+            }
             if block.size < 1 || block.size > 256 { report("blocks[\(index)].size", "size \(block.size) is outside 1...256 ports") }
             if block.bases.count != device.channelCount {
                 report("blocks[\(index)].bases", "has \(block.bases.count) bases but the device has \(device.channelCount) channels")
@@ -23,6 +33,7 @@ public enum ModelValidator {
         for (index, register) in device.registers.enumerated() {
             let field = "registers[\(index)]"
             if !CIdentifier.isValid(register.name) { report("\(field).name", "'\(register.name)' is not a valid C identifier") }
+            if let problem = ReservedNames.languageProblem(register.name) { report("\(field).name", problem) }
             if device.registers[..<index].contains(where: { $0.name == register.name }) {
                 report("\(field).name", "duplicate register name '\(register.name)'")
             }
@@ -56,12 +67,21 @@ public enum ModelValidator {
             diagnostics.append(Diagnostic(field: "\(path).\(field)", message: message))
         }
         if !CIdentifier.isValid(sequence.name) { report("name", "'\(sequence.name)' is not a valid C identifier") }
+        if let problem = ReservedNames.languageProblem(sequence.name) {
+            report("name", problem)
+        } else if ReservedNames.runtimeIdentifiers.contains(sequence.name) {
+            report("name", "'\(sequence.name)' would define pvgen_\(sequence.name), which the generated runtime already defines")
+        }
         if device.sequences.filter({ $0.name == sequence.name }).count > 1 {
             report("name", "duplicate sequence name '\(sequence.name)'")
         }
-        for (index, variable) in (sequence.parameters + sequence.locals).enumerated()
-        where !CIdentifier.isValid(variable.name) {
-            report(index < sequence.parameters.count ? "parameters" : "locals", "'\(variable.name)' is not a valid C identifier")
+        for (index, variable) in (sequence.parameters + sequence.locals).enumerated() {
+            let field = index < sequence.parameters.count ? "parameters[\(index)].name" : "locals[\(index - sequence.parameters.count)].name"
+            if !CIdentifier.isValid(variable.name) {
+                report(field, "'\(variable.name)' is not a valid C identifier")
+            } else if let problem = ReservedNames.variableProblem(variable.name) {
+                report(field, problem)
+            }
         }
         for name in sequence.continuesInto where device.sequence(named: name) == nil {
             report("continues_into", "no sequence named '\(name)'")

@@ -8,6 +8,22 @@ public enum ABIValidator {
             diagnostics.append(Diagnostic(field: "\(path).\(field)", message: message))
         }
         if !CIdentifier.isValid(abi.prefix) { report("prefix", "'\(abi.prefix)' is not a valid C identifier") }
+        if let problem = ReservedNames.namespaceProblem(abi.prefix, what: "every generated C name (\(abi.prefix)_*, \(abi.prefix.uppercased())_*)") {
+            report("prefix", problem)
+        }
+        // Names that end up inside C identifiers or as struct members.
+        var names: [(String, String)] = [("probe.name", abi.probe.name), ("batch.name", abi.batch.name), ("entry.name", abi.entry.name)]
+        names += abi.entry.fields.enumerated().map { ("entry.fields[\($0.offset)].name", $0.element.name) }
+        names += abi.results.enumerated().map { ("results[\($0.offset)].name", $0.element.name) }
+        names += abi.errors.enumerated().map { ("errors[\($0.offset)].name", $0.element.name) }
+        names += abi.features.enumerated().map { ("features[\($0.offset)].name", $0.element.name) }
+        for (field, name) in names {
+            if !CIdentifier.isValid(name) {
+                report(field, "'\(name)' is not a valid C identifier")
+            } else if let problem = ReservedNames.languageProblem(name) {
+                report(field, problem)
+            }
+        }
         for (field, call) in [("probe", abi.probe), ("batch", abi.batch)] {
             if let name = KVMHypercallNumbers.collision(for: call.number) {
                 report("\(field).number", "hypercall number \(call.number) collides with \(name) of Linux 6.1; pick one from a private range")
@@ -22,11 +38,18 @@ public enum ABIValidator {
                     "argument \(index + 1) travels in \(ArgumentRegister.kvmArguments[index].rawValue) under the KVM convention, not \(argument.register.rawValue)")
             }
         }
-        if abi.probe.number == abi.batch.number { report("batch.number", "probe and batch share number \(abi.batch.number)") }
+        if abi.probe.number == abi.batch.number {
+            report("batch.number", "probe and batch share number 0x\(String(abi.batch.number, radix: 16)); each hypercall needs its own")
+        }
 
         var end = 0
         for (index, field) in abi.entry.fields.enumerated() {
-            if field.offset < end { report("entry.fields[\(index)].offset", "field '\(field.name)' at \(field.offset) overlaps the field before it") }
+            if field.offset < end {
+                let other = abi.entry.fields[..<index].last { $0.end > field.offset }
+                report(
+                    "entry.fields[\(index)].offset",
+                    "field '\(field.name)' at \(field.offset) overlaps \(other.map { "'\($0.name)' (bytes \($0.offset)..<\($0.end))" } ?? "the field before it")")
+            }
             if field.offset % field.type.size != 0 {
                 report("entry.fields[\(index)].offset", "field '\(field.name)' at \(field.offset) is not aligned to its size \(field.type.size)")
             }

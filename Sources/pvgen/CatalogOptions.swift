@@ -1,5 +1,6 @@
 import ArgumentParser
 import CodeGen
+import Foundation
 
 /// `--model FILE`, shared by every command that generates.
 struct CatalogOptions: ParsableArguments {
@@ -11,7 +12,9 @@ struct CatalogOptions: ParsableArguments {
         do {
             return try ModelFile.load(model)
         } catch let error as ModelFileError {
-            throw ValidationError(error.description)
+            // One line per problem, compiler style, and no usage text: the command was right.
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode.failure
         }
     }
 }

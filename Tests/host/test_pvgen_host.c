@@ -13,6 +13,9 @@
  * nothing at all was written.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +65,10 @@ struct fake_vm {
 	int			fail_at;
 	bool			read_fails;
 	bool			write_fails;
+	int			write_fail_at;	/* index of the failing write, or -1 */
+	int			nwrites;
+	/* What the one read of the queue copied, as the host saw it. */
+	__u8			copy[PVGEN_MAX_ENTRIES * 16];
 	bool			in_forgets;	/* IN stores nothing */
 	__u32			in_high_bits;	/* ORed into IN */
 	/* Called after each OUT, as another vCPU racing the host. */
@@ -114,15 +121,20 @@ static int fake_read_guest(void *opaque, __u64 gpa, void *dst, __u32 len)
 	if (vm.read_fails || gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
 		return -1;
 	memcpy(dst, &mem[gpa], len);
+	if (len <= sizeof(vm.copy))
+		memcpy(vm.copy, dst, len);
 	return 0;
 }
 
 static int fake_write_guest(void *opaque, __u64 gpa, const void *src,
 			    __u32 len)
 {
+	int n = vm.nwrites++;
+
 	(void)opaque;
 	log_mem(true, gpa, len);
-	if (vm.write_fails || gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
+	if (vm.write_fails || n == vm.write_fail_at || gpa >= MEM_SIZE ||
+	    len > MEM_SIZE - gpa)
 		return -1;
 	memcpy(&mem[gpa], src, len);
 	return 0;
@@ -166,6 +178,7 @@ static void vm_reset(void)
 
 	memset(&vm, 0, sizeof(vm));
 	vm.fail_at = -1;
+	vm.write_fail_at = -1;
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (__u8)(i * 7 + 0x5a);
 	memcpy(snap, mem, sizeof(mem));
@@ -1114,6 +1127,213 @@ static void test_err_doorbell_access(void)
 	check_all_pending(QGPA, LBA48_COUNT);
 }
 
+/*
+ * docs/host-stub.md, "What stops a batch": a queue with several bad entries is
+ * refused with the error of the FIRST bad entry in queue order, and within
+ * one entry the checks run op, width, reserved bits, port, port width.
+ * Whole-call checks run count, alignment, range.
+ */
+static void test_err_first_bad_entry_wins(void)
+{
+	setup_lba48();
+	/* Entry 9: port outside the allowlist; entry 4: unknown op. */
+	entry_at(QGPA, 9)->port = 0x80;
+	entry_at(QGPA, 4)->op = 9;
+	guest_done();
+	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT), PVGEN_ERR_OP,
+		  1);
+	check_all_pending(QGPA, LBA48_COUNT);
+
+	/* One entry, three problems: the width is reported first. */
+	setup_lba48();
+	entry_at(QGPA, 2)->width = 3;
+	entry_at(QGPA, 2)->mask = 1;
+	entry_at(QGPA, 2)->port = 0x80;
+	guest_done();
+	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
+		  PVGEN_ERR_WIDTH, 1);
+
+	/* Reserved bits before the port. */
+	setup_lba48();
+	entry_at(QGPA, 2)->mask = 1;
+	entry_at(QGPA, 2)->port = 0x80;
+	guest_done();
+	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
+		  PVGEN_ERR_RESERVED, 1);
+
+	/* Count before alignment before range. */
+	setup_lba48();
+	check_err(pvgen_host_run_batch(&host, 0xfffffffffffffff8ULL, 0),
+		  PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_run_batch(&host, 0xfffffffffffffff8ULL,
+				       PVGEN_MAX_ENTRIES + 1),
+		  PVGEN_ERR_COUNT, 0);
+	check_err(pvgen_host_run_batch(&host, MEM_SIZE + 8, 1),
+		  PVGEN_ERR_ALIGN, 0);
+}
+
+/*
+ * docs/host-stub.md, "When writing results back fails": write-back stops at
+ * the first guest write that fails, the writes before it stay, and the return
+ * value still counts every entry that ran.
+ */
+static void test_write_back_stops_at_failure(void)
+{
+	__u32 n = setup_lba48();
+	int k, writes = 0;
+
+	/*
+	 * Writes go value (reads only) then result, entry by entry: entries
+	 * 0..10 write one result each, entry 11 (IN_WAIT) value then result.
+	 * Fail the 12th write, entry 11's value.
+	 */
+	vm.write_fail_at = 11;
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	check_trace(lba48_trace, LBA48_COUNT);
+	for (k = 0; k < vm.nmlog && k < MAX_LOG; k++)
+		writes += vm.mlog[k].write;
+	CHECK_EQ(writes, 12);		/* no write after the failed one */
+	for (k = 0; k < LBA48_WAIT; k++)
+		CHECK_EQ(entry_at(QGPA, k)->result, PVGEN_RESULT_OK);
+	CHECK(!memcmp(entry_at(QGPA, LBA48_WAIT), &snap[QGPA + LBA48_WAIT * 16],
+		      16));
+	CHECK_EQ(entry_at(QGPA, n - 1)->result, PVGEN_RESULT_PENDING);
+	check_field_writes(QGPA);
+	check_confined(QGPA, n * 16);
+}
+
+/*
+ * docs/host-stub.md, "What the doorbell guest learns": a refused doorbell
+ * batch leaves every entry PENDING, so the guest reads "nothing ran"; a
+ * failed one shows OK up to the failing entry, ERR_IO there, PENDING after.
+ */
+static void test_doorbell_outcome_in_results(void)
+{
+	struct guest_queue q = { entry_at(QGPA, 0), LBA48_COUNT };
+	__u32 n = setup_lba48();
+	int ret;
+
+	entry_at(QGPA, 7)->width = 2;	/* 0x1f3 is an 8-bit register */
+	guest_done();
+	ret = pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT, 4,
+					     doorbell_value(QGPA, n));
+	CHECK_EQ(ret, PVGEN_ERR_WIDTH);
+	CHECK_EQ(guest_completed(&q), 0);
+	check_all_pending(QGPA, n);
+	check_refused(1);
+
+	n = setup_lba48();
+	vm.fail_at = 3;
+	ret = pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT, 4,
+					     doorbell_value(QGPA, n));
+	CHECK_EQ(ret, 3);
+	CHECK_EQ(guest_completed(&q), 3);
+	CHECK_EQ(entry_at(QGPA, 3)->result, PVGEN_ERR_IO);
+	CHECK_EQ(entry_at(QGPA, 4)->result, PVGEN_RESULT_PENDING);
+	check_confined(QGPA, n * 16);
+}
+
+/* ---- a second vCPU, as a real thread ---- */
+
+static atomic_int racer_stop;
+static atomic_uint racer_writes;
+
+/*
+ * Rewrites the queue at QGPA for as long as the host works on it: entry by
+ * entry, byte by byte, between a valid OUT to the sector count register and
+ * an OUT to port 0x80 with an unknown op, so the host may copy any mix.
+ */
+static void *racer(void *arg)
+{
+	static const __u8 good[16] = { PVGEN_OP_OUT, 1, 0xf2, 0x01, 0x07, 0, 0,
+				       0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	static const __u8 bad[16] = { 9, 1, 0x80, 0x00, 0x99, 0, 0, 0, 0, 0, 0,
+				      0, 1, 0, 0, 0 };
+	unsigned int i = 0;
+
+	(void)arg;
+	while (!racer_stop) {
+		const __u8 *src = (i / 16 / 7) & 1 ? bad : good;
+
+		/* Relaxed atomic stores: plain bytes of guest memory. */
+		__atomic_store_n(&mem[QGPA + i % (16 * 8)], src[i % 16],
+				 __ATOMIC_RELAXED);
+		i++;
+		racer_writes = i;
+	}
+	return NULL;
+}
+
+/* After each port access: wait until the racer rewrote the queue again. */
+static void wait_for_racer(struct fake_vm *v)
+{
+	unsigned int start = racer_writes;
+	long spins;
+
+	(void)v;
+	for (spins = 0; spins < 100000 && racer_writes - start < 256; spins++)
+		sched_yield();
+}
+
+/*
+ * The copy is the truth: whatever mix of old and new bytes the one read
+ * copied, the host either refuses it with no port access, or runs exactly
+ * the copied entries, and never touches a port outside the allowlist.
+ */
+static void test_queue_rewritten_by_second_thread(void)
+{
+	pthread_t thread;
+	int round, i, refused = 0, ran = 0;
+	long ret;
+
+	vm_reset();
+	for (i = 0; i < 8; i++)
+		pvgen_entry_init(entry_at(QGPA, i), PVGEN_OP_OUT, 1, 0x1f2, 7, 0);
+	racer_stop = 0;
+	vm.after_out = wait_for_racer;
+	if (pthread_create(&thread, NULL, racer, NULL)) {
+		CHECK(!"pthread_create");
+		return;
+	}
+	/* At least 2000 rounds, and on until both outcomes were seen. */
+	for (round = 0; !cur_failed && round < 200000 &&
+	     (round < 2000 || !ran || !refused); round++) {
+		vm.ntrace = 0;
+		vm.nmlog = 0;
+		ret = pvgen_host_run_batch(&host, QGPA, 8);
+		if (ret < 0) {
+			refused++;
+			CHECK(ret == PVGEN_ERR_OP || ret == PVGEN_ERR_PORT ||
+			      ret == PVGEN_ERR_WIDTH ||
+			      ret == PVGEN_ERR_RESERVED);
+			CHECK_EQ(vm.ntrace, 0);
+			continue;
+		}
+		ran++;
+		CHECK_EQ(ret, 8);
+		CHECK_EQ(vm.ntrace, 8);
+		for (i = 0; i < vm.ntrace && i < 8; i++) {
+			struct pvgen_io_entry e;
+
+			memcpy(&e, &vm.copy[i * 16], sizeof(e));
+			CHECK_EQ(e.op, PVGEN_OP_OUT);
+			CHECK_EQ(vm.trace[i].dir, 'o');
+			CHECK_EQ(vm.trace[i].port, e.port);
+			CHECK_EQ(vm.trace[i].width, e.width);
+			CHECK_EQ(vm.trace[i].value, e.value);
+			CHECK_EQ(vm.trace[i].port, 0x1f2);
+		}
+	}
+	racer_stop = 1;
+	pthread_join(thread, NULL);
+	/* Both outcomes happen: the test really raced. */
+	CHECK(ran > 0);
+	CHECK(refused > 0);
+	if (cur_failed)
+		fprintf(stderr, "  after %d rounds: %d ran, %d refused\n", round,
+			ran, refused);
+}
+
 static void test_validate_config(void)
 {
 	struct pvgen_host_port_range p[PVGEN_HOST_PIIX_IDE_NR_PORTS + 1];
@@ -1195,6 +1415,10 @@ static const struct test tests[] = {
 	T(test_err_read_guest_fails),
 	T(test_write_guest_fails),
 	T(test_err_doorbell_access),
+	T(test_err_first_bad_entry_wins),
+	T(test_write_back_stops_at_failure),
+	T(test_doorbell_outcome_in_results),
+	T(test_queue_rewritten_by_second_thread),
 	T(test_validate_config),
 };
 

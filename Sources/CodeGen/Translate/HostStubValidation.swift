@@ -28,7 +28,8 @@ enum HostStubValidation {
             for name in names where !call.arguments.contains(where: { $0.name == name }) {
                 report("abi.\(field).arguments", "the host stub needs an argument named '\(name)'")
             }
-            if call.arguments.count > hypercallArguments {
+            // More than the KVM convention carries is ABIValidator's to report.
+            if call.arguments.count > hypercallArguments && call.arguments.count <= ArgumentRegister.kvmArguments.count {
                 report(
                     "abi.\(field).arguments",
                     "\(call.arguments.count) arguments; KVM_EXIT_HYPERCALL forwards \(hypercallArguments) to the VMM")
@@ -44,22 +45,29 @@ enum HostStubValidation {
             let path = "devices[\(deviceIndex)]"
             if device.registers.isEmpty { report("\(path).registers", "the host allowlist needs at least one register") }
             var fixed: [(ClosedRange<Int>, String)] = []
+            var inBars: [Int: [(ClosedRange<Int>, String)]] = [:]
             for (blockIndex, block) in device.blocks.enumerated() {
                 for (channel, base) in block.bases.enumerated() {
                     let field = "\(path).blocks[\(blockIndex)].bases[\(channel)]"
                     switch base {
                     case .fixed(let port):
                         let ports = Int(port)...(Int(port) + block.size - 1)
-                        if ports.upperBound > 0xffff { report(field, "ports \(ports) run past 0xffff") }
+                        let shown = "\(cHex(ports.lowerBound))...\(cHex(ports.upperBound))"
+                        if ports.upperBound > 0xffff { report(field, "ports \(shown) run past 0xffff") }
                         if ports.contains(doorbell) {
-                            report(field, "ports \(ports) contain the doorbell port \(cHex(doorbell)), which no batch may access")
+                            report(field, "ports \(shown) contain the doorbell port \(cHex(doorbell)), which no batch may access")
                         }
                         if let clash = fixed.first(where: { $0.0.overlaps(ports) }) {
-                            report(field, "ports \(ports) overlap \(clash.1)")
+                            report(field, "ports \(shown) overlap \(clash.1)")
                         }
                         fixed.append((ports, "block '\(block.name)' of channel \(channel)"))
-                    case .pciBar(_, let offset):
+                    case .pciBar(let bar, let offset):
                         if Int(offset) + block.size > 0x10000 { report(field, "offset \(offset) + \(block.size) ports exceed a 64 KiB BAR") }
+                        let ports = Int(offset)...(Int(offset) + block.size - 1)
+                        if let clash = inBars[bar, default: []].first(where: { $0.0.overlaps(ports) }) {
+                            report(field, "BAR\(bar) offsets \(ports) overlap \(clash.1)")
+                        }
+                        inBars[bar, default: []].append((ports, "block '\(block.name)' of channel \(channel)"))
                     }
                 }
             }

@@ -1,0 +1,31 @@
+import CodeGen
+import Foundation
+import Testing
+
+/// The libFuzzer target over the host stub's entry points (`Tests/fuzz`), run for a bounded
+/// time against a freshly generated tree. `scripts/fuzz.sh` is the long run.
+@Suite("Host stub fuzzing")
+struct FuzzTests {
+    static let seconds = 60
+
+    @Test("the host stub survives 60 seconds of libFuzzer with every invariant holding")
+    func fuzzHostStub() throws {
+        let tree = try Repository.scratch("fuzz").appendingPathComponent("kmod")
+        defer { try? FileManager.default.removeItem(at: tree.deletingLastPathComponent()) }
+        try OutputTree.write(try Generator(catalog: .builtIn).generate(), to: tree)
+
+        let result = try runCommand(
+            [Repository.path("Tests/fuzz/run-fuzz.sh"), "\(Self.seconds)", tree.path],
+            environment: ["PVGEN_FUZZ_OUT": ""])
+        #expect(result.status == 0, "fuzzing found something or did not build:\n\(result.output)")
+        let summary = try #require(
+            result.output.firstMatch(of: /fuzz: (\d+) executions in (\d+) s, (\d+) new corpus inputs, (\d+) findings/),
+            "no summary line:\n\(result.output)")
+        let executions = try #require(Int(summary.1))
+        print("FuzzTests: \(summary.0)")
+        #expect(Int(summary.4) == 0)
+        // Every seed is executed first, and a healthy run does thousands per second.
+        #expect(executions > 10_000, "only \(executions) executions in \(summary.2) s")
+        #expect(result.output.contains("seeds in"))
+    }
+}
