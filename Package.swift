@@ -50,7 +50,10 @@ let package = Package(
         ),
         .testTarget(
             name: "pvgenTests",
-            dependencies: ["DriverModel", "HypercallABI", "CodeGen", "KernelBuild"]
+            dependencies: [
+                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
         ),
     ]
 )

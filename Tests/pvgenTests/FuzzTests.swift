@@ -9,12 +9,12 @@ struct FuzzTests {
     static let seconds = 60
 
     @Test("the host stub survives 60 seconds of libFuzzer with every invariant holding")
-    func fuzzHostStub() throws {
+    func fuzzHostStub() async throws {
         let tree = try Repository.scratch("fuzz").appendingPathComponent("kmod")
         defer { try? FileManager.default.removeItem(at: tree.deletingLastPathComponent()) }
         try OutputTree.write(try Generator(catalog: .builtIn).generate(), to: tree)
 
-        let result = try runCommand(
+        let result = try await runCommand(
             [Repository.path("Tests/fuzz/run-fuzz.sh"), "\(Self.seconds)", tree.path],
             environment: ["PVGEN_FUZZ_OUT": ""])
         #expect(result.status == 0, "fuzzing found something or did not build:\n\(result.output)")

@@ -7,7 +7,7 @@ struct GuestBootTests {
     func fallbackPathPatternRoundTrip() async throws {
         let build = try await BuiltCatalog.shared.value
         let work = try Repository.scratch("guest")
-        let result = try runCommand([
+        let result = try await runCommand([
             Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix"), work.path,
         ])
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
@@ -20,8 +20,8 @@ struct GuestBootTests {
     }
 
     @Test("the same workload passes with the stock ata_piix, so the rig itself is sound")
-    func stockDriverBaseline() throws {
-        let result = try runCommand([Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), try Repository.scratch("guest-stock").path])
+    func stockDriverBaseline() async throws {
+        let result = try await runCommand([Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), try Repository.scratch("guest-stock").path])
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
         #expect(result.output.contains("driver=ata_piix"))
         #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))

@@ -48,7 +48,7 @@ struct HostStubTests {
     }
 
     @Test("host/lib builds with its generated Makefile, and the C tests pass against the tree")
-    func cTests() throws {
+    func cTests() async throws {
         if let tool = Self.missing(["gcc", "make", "cc", "ar"]) {
             print("HostStubTests.cTests skipped: \(tool) is not installed")
             return
@@ -57,15 +57,15 @@ struct HostStubTests {
         defer { try? FileManager.default.removeItem(at: tree) }
         let lib = tree.appendingPathComponent("host/lib")
 
-        let build = try runCommand(["make", "-C", lib.path])
+        let build = try await runCommand(["make", "-C", lib.path])
         #expect(build.status == 0, "make -C host/lib failed:\n\(build.output)")
         #expect(FileManager.default.fileExists(atPath: lib.appendingPathComponent("\(Self.naming.hostLibrary).a").path))
-        let clean = try runCommand(["make", "-C", lib.path, "clean"])
+        let clean = try await runCommand(["make", "-C", lib.path, "clean"])
         #expect(clean.status == 0, "make clean failed:\n\(clean.output)")
         #expect(try OutputTree.read(tree).map(\.path) == (try Generator(catalog: .builtIn).generate()).map(\.path))
 
         let out = tree.appendingPathComponent("tests")
-        let test = try runCommand(["make", "-C", Self.testsDirectory.path, "KMOD=\(tree.path)", "OUT=\(out.path)", "test"])
+        let test = try await runCommand(["make", "-C", Self.testsDirectory.path, "KMOD=\(tree.path)", "OUT=\(out.path)", "test"])
         #expect(test.status == 0, "C tests failed:\n\(test.output)")
         let counts = try #require(Self.summary(test.output), "no 'N passed, N failed' line:\n\(test.output)")
         #expect(counts.failed == 0)
@@ -73,7 +73,7 @@ struct HostStubTests {
     }
 
     @Test("the C tests pass under AddressSanitizer and UBSan")
-    func sanitizers() throws {
+    func sanitizers() async throws {
         if let tool = Self.missing(["clang", "make"]) {
             print("HostStubTests.sanitizers skipped: \(tool) is not installed")
             return
@@ -81,7 +81,7 @@ struct HostStubTests {
         let tree = try Self.generatedTree()
         defer { try? FileManager.default.removeItem(at: tree) }
         let out = tree.appendingPathComponent("tests")
-        let test = try runCommand(["make", "-C", Self.testsDirectory.path, "KMOD=\(tree.path)", "OUT=\(out.path)", "asan"])
+        let test = try await runCommand(["make", "-C", Self.testsDirectory.path, "KMOD=\(tree.path)", "OUT=\(out.path)", "asan"])
         #expect(test.status == 0, "C tests under sanitizers failed:\n\(test.output)")
         let counts = try #require(Self.summary(test.output), "no 'N passed, N failed' line:\n\(test.output)")
         #expect(counts.failed == 0)

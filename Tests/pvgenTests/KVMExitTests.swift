@@ -70,7 +70,7 @@ struct KVMExitTests {
 
     /// Runs every case in the rig's four modes and compares what the device saw.
     @Test("batched and unbatched runs show the device the same trace and the guest the same values; one exit per planned batch")
-    func traceEquivalence() throws {
+    func traceEquivalence() async throws {
         guard FileManager.default.fileExists(atPath: "/dev/kvm") else {
             print("KVMExitTests.traceEquivalence skipped: /dev/kvm is absent")
             return
@@ -84,11 +84,11 @@ struct KVMExitTests {
         try table.cSource().write(to: cases, atomically: true, encoding: .utf8)
         let out = work.appendingPathComponent("rig")
 
-        let build = try runCommand([
+        let build = try await runCommand([
             "make", "-C", Self.rigDirectory.path, "KMOD=\(tree.path)", "CASES=\(cases.path)", "OUT=\(out.path)",
         ])
         try #require(build.status == 0, "building the rig failed:\n\(build.output)")
-        let run = try runCommand(["timeout", "300", out.appendingPathComponent("kvm_rig").path, "check"])
+        let run = try await runCommand(["timeout", "300", out.appendingPathComponent("kvm_rig").path, "check"])
         try #require(run.status == 0, "kvm_rig check failed (\(run.status)):\n\(run.output.suffix(4000))")
 
         let decoder = JSONDecoder()

@@ -23,11 +23,11 @@ struct KVMPatchTests {
     }
 
     @Test("the patch applies to Debian's linux-source-6.1 and arch/x86/kvm compiles with it", .timeLimit(.minutes(20)))
-    func appliesAndCompiles() throws {
+    func appliesAndCompiles() async throws {
         let scratch = try Repository.scratch("kvm-patch")
         let patchFile = scratch.appendingPathComponent("kvm.patch")
         try Data(try patch().utf8).write(to: patchFile)
-        let result = try runCommand([Repository.path("Tests/rigs/kvm-patch/check-kvm-patch.sh"), patchFile.path, "--out", scratch.appendingPathComponent("out").path])
+        let result = try await runCommand([Repository.path("Tests/rigs/kvm-patch/check-kvm-patch.sh"), patchFile.path, "--out", scratch.appendingPathComponent("out").path])
         #expect(result.status == 0, "check-kvm-patch failed:\n\(result.output.suffix(6000))")
         #expect(result.output.contains("PASS"))
     }

@@ -18,8 +18,8 @@ struct ModelFileTests {
     }()
 
     /// `pvgen ARGUMENTS` from the repository root, so paths in messages are relative.
-    static func pvgen(_ arguments: String...) throws -> CommandResult {
-        try runCommand([PVGenBinary.path] + arguments, in: Repository.root.path, environment: ["COLUMNS": "100"])
+    static func pvgen(_ arguments: String...) async throws -> CommandResult {
+        try await runCommand([PVGenBinary.path] + arguments, in: Repository.root.path, environment: ["COLUMNS": "100"])
     }
 
     @Test("the corpus covers every kind of mistake, and every file has its expected error")
@@ -34,7 +34,7 @@ struct ModelFileTests {
     }
 
     @Test("a broken model file gets exactly its one error line, exits 1, and leaves the previous output as it was", arguments: badFiles)
-    func badFile(_ name: String) throws {
+    func badFile(_ name: String) async throws {
         let path = "\(Self.badDirectory)/\(name)"
         let expected = try String(contentsOfFile: Repository.path("\(path).expected"), encoding: .utf8)
 
@@ -46,7 +46,7 @@ struct ModelFileTests {
         try Data("keep me\n".utf8).write(to: out.appendingPathComponent("local-note.txt"))
         let before = try OutputTree.read(out)
 
-        let result = try Self.pvgen("generate", "--model", path, "--out", out.path)
+        let result = try await Self.pvgen("generate", "--model", path, "--out", out.path)
         #expect(result.status == 1)
         #expect(result.output == expected)
         let lines = result.output.split(separator: "\n")
@@ -60,23 +60,23 @@ struct ModelFileTests {
         #expect(siblings == ["kmod"], "a failed run left \(siblings) beside the output")
 
         // Loading alone (pvgen model) reports the same.
-        let model = try Self.pvgen("model", "--model", path)
+        let model = try await Self.pvgen("model", "--model", path)
         #expect(model.status == 1)
         #expect(model.output == expected)
     }
 
     @Test("a failed run into a folder that does not exist yet creates nothing")
-    func badFileNoOutput() throws {
+    func badFileNoOutput() async throws {
         let scratch = try Repository.scratch("bad-model-new")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("kmod")
-        let result = try Self.pvgen("generate", "--model", "\(Self.badDirectory)/unknown-key.yaml", "--out", out.path)
+        let result = try await Self.pvgen("generate", "--model", "\(Self.badDirectory)/unknown-key.yaml", "--out", out.path)
         #expect(result.status == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
     }
 
     @Test("the good YAML and JSON files load, generate, and agree")
-    func goodFiles() throws {
+    func goodFiles() async throws {
         let yaml = try ModelFile.load(Repository.path("\(Self.goodDirectory)/minimal.yaml"))
         let json = try ModelFile.load(Repository.path("\(Self.goodDirectory)/minimal.json"))
         #expect(yaml == json)
@@ -86,18 +86,18 @@ struct ModelFileTests {
     }
 
     @Test("pvgen model | pvgen generate --model - generates the built-in tree")
-    func standardInput() throws {
+    func standardInput() async throws {
         let scratch = try Repository.scratch("model-stdin")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("kmod")
         let binary = PVGenBinary.path
-        let result = try runCommand(["bash", "-c", "set -o pipefail; '\(binary)' model | '\(binary)' generate --model - --out '\(out.path)'"])
+        let result = try await runCommand(["bash", "-c", "set -o pipefail; '\(binary)' model | '\(binary)' generate --model - --out '\(out.path)'"])
         #expect(result.status == 0, "\(result.output)")
         #expect(try OutputTree.read(out) == (try Generator(catalog: .builtIn).generate()))
     }
 
     @Test("pvgen model prints snake_case keys, hex numbers and bare enum cases, and reads them back")
-    func formatRoundTrip() throws {
+    func formatRoundTrip() async throws {
         let text = try ModelFile.yaml(for: .builtIn)
         #expect(text.contains("    number: 0x70760002\n"))
         #expect(text.contains("  pci_vendor: 0x8086\n"))

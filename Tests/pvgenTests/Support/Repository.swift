@@ -1,4 +1,10 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Paths inside the repository the tests run from.
 enum Repository {
@@ -21,19 +27,24 @@ struct CommandResult {
     var output: String
 }
 
-/// Runs a command to completion, standard output and error together.
-func runCommand(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+/// Runs a command to completion, standard output and error together. Through
+/// swift-subprocess, which starts the child with a clean signal mask: Foundation's Process
+/// passes on the test runner's blocked signals, and a QEMU started that way ignores SIGTERM.
+func runCommand(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
+    var overrides: [Environment.Key: String?] = [:]
+    for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
+    let result = try await run(
+        .path(FilePath(arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/env")),
+        arguments: Arguments(arguments[0].hasPrefix("/") ? Array(arguments.dropFirst()) : arguments),
+        environment: .inherit.updating(overrides),
+        workingDirectory: directory.map { FilePath($0) },
+        input: .none,
+        output: .string(limit: 64 << 20),
+        error: .combinedWithOutput)
+    let status: Int32
+    switch result.terminationStatus {
+    case .exited(let code): status = Int32(code)
+    default: status = -1
+    }
+    return CommandResult(status: status, output: result.standardOutput ?? "")
 }

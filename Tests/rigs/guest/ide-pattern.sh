@@ -83,7 +83,7 @@ fi
 echo "PVGEN: OK pattern read back through $drv"
 
 if [ "$expect" = "$MODULE" ]; then
-	for p in transport transport_in_use submissions entries direct_accesses; do
+	for p in transport transport_in_use submissions entries direct_accesses wait_resumes host_errors; do
 		echo "PVGEN: param $p=$(cat "$PARAMS/$p")"
 	done
 	dmesg | grep "transport:" | sed 's/^/PVGEN: dmesg /'

@@ -3,17 +3,22 @@
 # driver (ide-pattern.sh), then check on the host that the pattern is in disk.img at
 # sector 2048 with the md5 the guest printed.
 #
-# usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko] [WORK_DIR]
+# usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko] [--qemu BIN] [--qemu-arg ARG]... [WORK_DIR]
 #   with --ko: the generated module drives the disk (the stock ata_piix is not loaded);
-#   without: the stock ata_piix does. WORK_DIR defaults to a new mktemp directory.
+#   without: the stock ata_piix does. --qemu and --qemu-arg go to boot-guest.sh (a QEMU
+#   built with pvgen's doorbell device, and "-device pvgen-batch"). WORK_DIR defaults to
+#   a new mktemp directory.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rig_args=()
-if [[ ${1:-} == --ko ]]; then
-	rig_args=(--ko "$2" --no-ata-piix)
-	shift 2
-fi
+while (($# > 0)); do
+	case $1 in
+	--ko) rig_args+=(--ko "$2" --no-ata-piix) && shift 2 ;;
+	--qemu | --qemu-arg) rig_args+=("$1" "$2") && shift 2 ;;
+	*) break ;;
+	esac
+done
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/pvgen-guest-ide.XXXXXX")}
 mkdir -p "$work"
 
