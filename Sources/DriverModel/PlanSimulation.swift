@@ -12,8 +12,10 @@ public struct Invocation: Sendable, Hashable {
 extension DevicePlan {
     /// The batches the driver submits for a run of invocations, each a list of accesses in
     /// order. What is still queued after the last invocation is submitted too, as the driver's
-    /// `qc_issue` wrapper does.
-    public func submissions(for invocations: [Invocation]) -> [[PlannedAccess]] {
+    /// `qc_issue` wrapper does. `insideIssue` runs them as within `->qc_issue()`, where the
+    /// generated driver lets a sequence's end pass without submitting (`pvgen_op_done`): only
+    /// triggers, needed reads and the wrapper's final submit end a batch there.
+    public func submissions(for invocations: [Invocation], insideIssue: Bool = false) -> [[PlannedAccess]] {
         var submitted: [[PlannedAccess]] = []
         var open: [PlannedAccess] = []
         func submit() {
@@ -28,7 +30,7 @@ extension DevicePlan {
                 if let access = planned.access { open.append(access) }
                 if planned.submitAfter != nil { submit() }
             }
-            if plan.submitsAtEnd { submit() }
+            if plan.submitsAtEnd && !insideIssue { submit() }
         }
         for invocation in invocations { run(invocation.sequence, holding: invocation.holding) }
         submit()

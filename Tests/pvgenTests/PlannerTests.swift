@@ -59,6 +59,13 @@ struct PlannerTests {
         #expect(batches[1][0].value == "ATA_DMA_START")
     }
 
+    @Test("inside qc_issue a device select joins the status poll that follows it")
+    func insideIssue() {
+        let run = [Invocation("dev_select"), Invocation("check_status")]
+        #expect(names(plan.submissions(for: run)) == [["out:device", "in:altstatus"], ["in:status"]])
+        #expect(names(plan.submissions(for: run, insideIssue: true)) == [["out:device", "in:altstatus", "in:status"]])
+    }
+
     @Test("reads whose value the driver needs end their batch", arguments: ["check_status", "check_altstatus", "bmdma_status"])
     func neededReads(sequence: String) throws {
         let sequencePlan = try #require(plan.plan(named: sequence))
