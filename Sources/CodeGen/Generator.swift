@@ -45,7 +45,7 @@ public struct Generator: Sendable {
             guard let qemuType = device.qemuType else { continue }
             let qemu = QEMUDeviceTranslator(device: device, qemuType: qemuType, abi: catalog.abi, naming: naming)
             emit("host/qemu/\(qemu.sourceFile)", qemu.translate(), style: .qemu)
-            for (name, text) in try qemu.fragments() {
+            for (name, text) in try qemu.fragments() + [qemu.tcgPatch()] {
                 files.append(GeneratedFile(path: "host/qemu/\(name)", contents: text))
             }
         }

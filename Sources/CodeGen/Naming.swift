@@ -62,6 +62,21 @@ public struct Naming: Sendable {
     public var qemuDeviceType: String { "\(abi.prefix)-batch" }
     public var qemuPrefix: String { "\(abi.prefix)_batch" }
 
+    /// The generated QEMU 7.2 patch that lets TCG vCPUs hand VMCALL/VMMCALL to a device, and
+    /// the names it adds that the device uses. They are QEMU's, not the ABI's: nothing in
+    /// the patch is pvgen-specific, so they do not follow the ABI prefix.
+    public var qemuHypercallPatchFile: String { "0001-target-i386-tcg-serve-KVM-hypercalls-through-a-device.patch" }
+    /// Defined in `config-host.h` of a QEMU built with the patch.
+    public var qemuHypercallConfig: String { "CONFIG_X86_PV_HYPERCALL" }
+    /// The header the patch adds (under `include/`), its guard, the handler type and the
+    /// function that registers one.
+    public var qemuHypercallHeader: String { "hw/i386/pv-hypercall.h" }
+    public var qemuHypercallHeaderGuard: String {
+        String(qemuHypercallHeader.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+    public var qemuHypercallHandlerType: String { "X86PVHypercallFn" }
+    public var qemuHypercallSetHandler: String { "x86_pv_hypercall_set_handler" }
+
     /// Shared-header additions the host stubs check against.
     public var entryAlign: String { "\(upper)_ENTRY_ALIGN" }
     public var doorbellCountMask: String { "\(upper)_DOORBELL_COUNT_MASK" }

@@ -2,20 +2,41 @@ import Foundation
 import Testing
 
 /// QEMU 7.2 from Debian's source, built with the generated doorbell device (host/qemu, which
-/// calls the generated host stub library), once per test run; the build is cached in
-/// `.build-qemu/` across runs.
+/// calls the generated host stub library) and the generated TCG hypercall patch
+/// (host/qemu/*.patch), once per test run; the build is cached in `.build-qemu/` across runs.
 enum BuiltQEMU {
     static let binary: Task<String, any Error> = Task {
         let build = try await BuiltCatalog.shared.value
         let device = try Repository.scratch("qemu-device").appendingPathComponent("device")
         let assemble = try await runCommand([Repository.path("Tests/rigs/qemu/device-dir.sh"), build.tree.path, device.path])
         guard assemble.status == 0 else { throw BuiltCatalog.Unavailable(description: assemble.output) }
-        let result = try await runCommand([Repository.path("Tests/rigs/qemu/build-qemu.sh"), "--device-dir", device.path])
+        let patches = try generatedPatches(build.tree)
+        guard !patches.isEmpty else { throw BuiltCatalog.Unavailable(description: "no host/qemu/*.patch in \(build.tree.path)") }
+        let result = try await runCommand(
+            [Repository.path("Tests/rigs/qemu/build-qemu.sh"), "--device-dir", device.path] + patches.flatMap { ["--patch", $0] })
         let path = result.output.split(separator: "\n").last.map(String.init) ?? ""
         guard result.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
             throw BuiltCatalog.Unavailable(description: "build-qemu.sh failed:\n\(result.output.suffix(4000))")
         }
         return path
+    }
+
+    /// The generated QEMU patches of a tree, in the order they apply.
+    static func generatedPatches(_ tree: URL) throws -> [String] {
+        let directory = tree.appendingPathComponent("host/qemu")
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".patch") }.sorted()
+            .map { directory.appendingPathComponent($0).path }
+    }
+
+    /// QEMU's own scripts/checkpatch.pl, from the source tree the binary was built from.
+    static func checkpatch(_ binary: String) throws -> String {
+        let sources = URL(fileURLWithPath: binary).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("src")
+        let trees = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasPrefix("qemu-") }.sorted()
+        for tree in trees {
+            let script = sources.appendingPathComponent(tree).appendingPathComponent("scripts/checkpatch.pl").path
+            if FileManager.default.isExecutableFile(atPath: script) { return script }
+        }
+        throw BuiltCatalog.Unavailable(description: "no scripts/checkpatch.pl under \(sources.path)")
     }
 }
 
@@ -29,8 +50,21 @@ struct QEMUDeviceTests {
         #expect(result.output.contains(" passed, 0 failed"))
     }
 
+    @Test("the generated device and TCG patch are clean with QEMU's checkpatch.pl")
+    func checkpatchClean() async throws {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let script = try BuiltQEMU.checkpatch(qemu)
+        let device = build.tree.appendingPathComponent("host/qemu/pvgen_batch.c").path
+        for arguments in [["-f", device]] + (try BuiltQEMU.generatedPatches(build.tree)).map({ [$0] }) {
+            let result = try await runCommand([script, "--no-tree"] + arguments)
+            #expect(result.status == 0, "checkpatch \(arguments.joined(separator: " ")):\n\(result.output)")
+            #expect(result.output.contains("total: 0 errors, 0 warnings"), "\(result.output)")
+        }
+    }
+
     @Test(
-        "batched path: pata_pvgen_piix detects the doorbell, LBA28 and LBA48 patterns round-trip with no direct port I/O, the module unloads",
+        "doorbell path (hypercall off, the default): pata_pvgen_piix detects the doorbell, LBA28 and LBA48 patterns round-trip with no direct port I/O, the module unloads",
         .timeLimit(.minutes(10)))
     func batchedPathInRealGuest() async throws {
         let qemu = try await BuiltQEMU.binary.value
@@ -42,6 +76,29 @@ struct QEMUDeviceTests {
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
         #expect(result.output.contains("transport: doorbell (port 0x560, pvgen ABI 1)"))
         #expect(result.output.contains("param transport_in_use=doorbell"))
+        #expect(result.output.contains("param direct_accesses=0"))
+        #expect(result.output.contains("param host_errors=0"))
+        let submissions = result.output.firstMatch(of: /param submissions=(\d+)/).flatMap { Int($0.1) } ?? 0
+        let entries = result.output.firstMatch(of: /param entries=(\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect(submissions > 0 && entries > submissions, "submissions \(submissions), entries \(entries)")
+        #expect(result.output.contains("PVGEN: OK pata_pvgen_piix unloaded"))
+        #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
+    }
+
+    @Test(
+        "vmcall path (hypercall=on, TCG patch): pata_pvgen_piix sees KVM, picks vmcall, LBA28 and LBA48 patterns round-trip with no direct port I/O, the module unloads",
+        .timeLimit(.minutes(10)))
+    func vmcallPathInRealGuest() async throws {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let result = try await runCommand([
+            Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix"),
+            "--qemu", qemu, "--qemu-arg", "-device", "--qemu-arg", "pvgen-batch,hypercall=on",
+            try Repository.scratch("guest-vmcall").path,
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(result.output.contains("transport: vmcall (pvgen ABI 1)"))
+        #expect(result.output.contains("param transport_in_use=vmcall"))
         #expect(result.output.contains("param direct_accesses=0"))
         #expect(result.output.contains("param host_errors=0"))
         let submissions = result.output.firstMatch(of: /param submissions=(\d+)/).flatMap { Int($0.1) } ?? 0

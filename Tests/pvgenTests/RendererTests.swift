@@ -49,6 +49,22 @@ struct RendererTests {
         #expect(text.contains("\tswitch (x) {\n\tcase 1:\n\t\tbreak;\n\t}\n"))
     }
 
+    @Test("#ifdef blocks: directives in column 0, paragraphs kept, the same in kernel and QEMU style")
+    func ifdefBlock() {
+        let items: [CTopLevel] = [
+            .ifdef("CONFIG_A", [.include("a.h", system: false)], else: []),
+            .ifdef(
+                "CONFIG_B", [Function("int", "f", []) { Return("1") }, Function("int", "g", []) { Return("2") }],
+                else: [Function("int", "f", []) { Return("0") }]),
+        ]
+        let kernel = render(items)
+        #expect(kernel.contains("#ifdef CONFIG_A\n#include \"a.h\"\n#endif /* CONFIG_A */\n\n#ifdef CONFIG_B\n"))
+        #expect(kernel.contains("\treturn 1;\n}\n\nstatic int g(void)\n"))
+        #expect(kernel.contains("\treturn 2;\n}\n#else\nstatic int f(void)\n{\n\treturn 0;\n}\n#endif /* CONFIG_B */\n"))
+        let qemu = KernelStyleRenderer(style: .qemu).render(CFile(kind: .source, items: items))
+        #expect(qemu.contains("#else\nstatic int f(void)\n{\n    return 0;\n}\n#endif /* CONFIG_B */\n"))
+    }
+
     @Test("defines align their values on one tab stop")
     func defineAlignment() {
         let text = render([.defines([CDefine("A", "1"), CDefine("LONGER_NAME", "2", comment: "why")])])

@@ -94,6 +94,9 @@ public enum CTopLevel: Equatable, Sendable {
     case comment(String)
     case includeGuard(String)
     case endIncludeGuard(String)
+    /// `#ifdef NAME`, the items, then (when `else` has any) `#else` and those, `#endif`: code
+    /// that depends on what the tree it is compiled in provides.
+    case ifdef(String, [CTopLevel], else: [CTopLevel])
 }
 
 /// A C source or header file.

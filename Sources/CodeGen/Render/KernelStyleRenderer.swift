@@ -15,13 +15,18 @@ public struct KernelStyleRenderer {
         case .source: writer.line("/* SPDX-License-Identifier: \(file.license) */")
         case .header: writer.line("/* SPDX-License-Identifier: \(file.license) */")
         }
+        renderItems(file.items, into: &writer)
+        return writer.text
+    }
+
+    /// Top-level items, a blank line between those that do not share a paragraph.
+    func renderItems(_ items: [CTopLevel], into writer: inout KernelStyleWriter) {
         var previous: CTopLevel?
-        for item in file.items {
+        for item in items {
             if let previous, !Self.groupsWith(previous, item) { writer.blank() }
             render(item, into: &writer)
             previous = item
         }
-        return writer.text
     }
 
     /// Consecutive includes and consecutive file-scope macros share a paragraph.
@@ -99,6 +104,15 @@ public struct KernelStyleRenderer {
             writer.line("#ifndef \(name)")
             writer.line("#define \(name)")
         case .endIncludeGuard(let name):
+            writer.line("#endif /* \(name) */")
+        case .ifdef(let name, let items, let otherwise):
+            // Directives stay in column 0 in both styles; the branches keep their paragraphs.
+            writer.line("#ifdef \(name)")
+            renderItems(items, into: &writer)
+            if !otherwise.isEmpty {
+                writer.line("#else")
+                renderItems(otherwise, into: &writer)
+            }
             writer.line("#endif /* \(name) */")
         }
     }

@@ -4,7 +4,10 @@ import HypercallABI
 /// Builds the QEMU 7.2 device that serves the PIO doorbell for one device model: an ISA device
 /// at the doorbell port that hands each queue to the generated host stub library, whose
 /// callbacks replay the entries through QEMU's own I/O address space, so QEMU's unchanged
-/// model of the device receives exactly the accesses the unbatched driver would make.
+/// model of the device receives exactly the accesses the unbatched driver would make. With
+/// its `hypercall` property on, it also serves the probe and batch hypercalls a TCG vCPU hands
+/// over through the generated TCG patch (`tcgPatch()`); built into a QEMU without that patch,
+/// it still serves the doorbell and refuses `hypercall=on`.
 struct QEMUDeviceTranslator {
     let device: Device
     let qemuType: String
@@ -29,6 +32,7 @@ struct QEMUDeviceTranslator {
         CFile(
             kind: .source, license: "GPL-2.0-or-later",
             items: [.comment(banner)] + includes.map { .include($0, system: false) } + [
+                .ifdef(naming.qemuHypercallConfig, [.include(naming.qemuHypercallHeader, system: false)], else: []),
                 .defines([CDefine(typeMacro, cString(naming.qemuDeviceType).flat)]),
                 .definitionMacro(.call("OBJECT_DECLARE_SIMPLE_TYPE", .raw(stateType), .raw(castMacro))),
                 .defines([CDefine("\(prefix.uppercased())_IO_SIZE", "4", comment: "the doorbell is one 32-bit port")]),
@@ -38,7 +42,9 @@ struct QEMUDeviceTranslator {
                         CMember("ISADevice", "parent_obj"),
                         CMember("MemoryRegion", "io"),
                         CMember("PCIDevice *", "pci", comment: "the \(qemuType) whose BARs the allowlist follows"),
+                        CMember("bool", "hypercall", comment: "property: also serve VMCALL/VMMCALL"),
                         CMember("uint64_t", "doorbells", comment: "OUTs to the doorbell"),
+                        CMember("uint64_t", "hypercalls", comment: "hypercalls served"),
                         CMember("uint64_t", "entries", comment: "entries completed"),
                         CMember("uint64_t", "refused", comment: "calls refused before any entry ran"),
                         CMember("uint64_t", "io_errors", comment: "entries whose port access failed"),
@@ -47,7 +53,7 @@ struct QEMUDeviceTranslator {
                 .structure(
                     name: "\(prefix)_call", doc: nil,
                     members: [CMember("\(stateType) *", "s"), CMember("MemTxAttrs", "attrs")]),
-            ] + guestMemory() + portIO() + doorbell() + registration())
+            ] + guestMemory() + portIO() + doorbell() + hypercall() + registration())
     }
 
     var banner: String {
@@ -66,13 +72,19 @@ struct QEMUDeviceTranslator {
         The doorbell's handler runs under the BQL; the nested dispatches find it held and the
         RCU read lock nests. The library refuses the doorbell port inside a batch, so a queue
         cannot recurse into this device.
+
+        With hypercall=on the device also serves the probe and batch hypercalls (VMCALL or
+        VMMCALL, KVM's convention) of TCG vCPUs, through the same library and callbacks. That
+        needs a QEMU built with \(naming.qemuHypercallPatchFile), which defines
+        \(naming.qemuHypercallConfig); without it the device serves the doorbell only and
+        refuses hypercall=on.
         """
     }
 
     let includes = [
         "qemu/osdep.h", "qapi/error.h", "qemu/error-report.h", "qemu/log.h", "qemu/module.h", "qemu/rcu.h",
-        "exec/address-spaces.h", "exec/memory.h", "hw/isa/isa.h", "hw/pci/pci.h", "qom/object.h", "trace.h",
-        "pvgen_host.h",
+        "exec/address-spaces.h", "exec/memory.h", "hw/isa/isa.h", "hw/pci/pci.h", "hw/qdev-properties.h",
+        "qom/object.h", "sysemu/tcg.h", "trace.h", "pvgen_host.h",
     ]
 
     func guestMemory() -> [CTopLevel] {
@@ -230,8 +242,78 @@ struct QEMUDeviceTranslator {
         ]
     }
 
+    /// The hypercall path. With the TCG patch (its `CONFIG_` symbol defined) a handler for the
+    /// patch's hook that calls the library as a KVM VMM does on `KVM_EXIT_HYPERCALL`; without
+    /// it, a stand-in that refuses `hypercall=on`, so the device still builds and serves the
+    /// doorbell.
+    func hypercall() -> [CTopLevel] {
+        let call = "struct \(prefix)_call"
+        let host = "struct \(naming.hostStruct)"
+        let ranges = "struct \(naming.host("port_range"))"
+        let serve = "\(prefix)_serve_hypercalls"
+        let batch = naming.hypercall(abi.batch)
+        let handler = Function(
+            "uint64_t", "\(prefix)_hypercall",
+            Params("void *opaque", "uint64_t nr", "uint64_t a0", "uint64_t a1", "uint64_t a2", "uint64_t a3"),
+            comment: """
+                A VMCALL or VMMCALL of a TCG vCPU, with the BQL held: the library entry point a
+                KVM VMM calls on KVM_EXIT_HYPERCALL, with the doorbell's callbacks. A hypercall
+                carries no access attributes, so the replays use unspecified ones. The result
+                goes to the guest's rax.
+                """
+        ) {
+            Decl("\(stateType) *", "s", "opaque")
+            Decl(ranges, "ports[\(naming.hostPortsCount(device))]")
+            Decl(host, "h")
+            Decl(call, "c")
+            Decl("long", "ret")
+            Call("\(prefix)_setup", "s", "&c", "MEMTXATTRS_UNSPECIFIED", "&h", "ports", "ARRAY_SIZE(ports)")
+            Comment("Unlike the doorbell, a hypercall may name a queue above 4 GiB.")
+            "h.mem_size = UINT64_MAX"
+            Call("trace_\(prefix)_hypercall", "nr", "a0", "a1")
+            Call("ret = \(naming.host("handle_hypercall"))", "&h", "nr", "a0", "a1", "a2")
+            Call("trace_\(prefix)_done", "ret")
+            "s->hypercalls++"
+            If("nr != \(batch)") { Return("ret") }
+            If("ret < 0") {
+                "s->refused++"
+                Call("qemu_log_mask", "LOG_GUEST_ERROR", "\"%s: batch at 0x%\" PRIx64 \" refused: %ld\\n\"", typeMacro, "a0", "ret")
+            } else: {
+                "s->entries += ret"
+            }
+            Return("ret")
+        }
+        let register = Function(
+            "bool", serve, Params("\(stateType) *s", "Error **errp"),
+            comment: """
+                Serve the machine's hypercalls from now on. An ISA device is never unplugged, so
+                the handler stays registered while the machine runs.
+                """
+        ) {
+            If("!tcg_enabled()") {
+                Call("warn_report", "\"%s: hypercall=on serves TCG vCPUs only\"", typeMacro)
+            }
+            If("!\(naming.qemuHypercallSetHandler)(\(prefix)_hypercall, s)") {
+                Call("error_setg", "errp", "\"%s: another device already serves hypercalls\"", typeMacro)
+                Return("false")
+            }
+            Return("true")
+        }
+        let refuse = Function(
+            "bool", serve, Params("\(stateType) *s", "Error **errp"),
+            comment: "This QEMU cannot hand hypercalls to a device: only the doorbell is served."
+        ) {
+            Call("error_setg", "errp", "\"%s: hypercall=on needs a QEMU built with %s\"", typeMacro, cString(naming.qemuHypercallPatchFile).flat)
+            Return("false")
+        }
+        return [.ifdef(naming.qemuHypercallConfig, [handler, register], else: [refuse])]
+    }
+
     func registration() -> [CTopLevel] {
-        let counters = [("doorbells", "doorbells"), ("entries", "entries"), ("refused", "refused"), ("io-errors", "io_errors")]
+        let counters = [
+            ("doorbells", "doorbells"), ("hypercalls", "hypercalls"), ("entries", "entries"), ("refused", "refused"),
+            ("io-errors", "io_errors"),
+        ]
         return [
             .variable(
                 storage: "static const", CDeclaration("MemoryRegionOps", "\(prefix)_ops", .designated([
@@ -256,6 +338,7 @@ struct QEMUDeviceTranslator {
                 If("!s->pci") {
                     Call("warn_report", "\"%s: no %s: every batch will be refused\"", typeMacro, cString(qemuType).flat)
                 }
+                If("s->hypercall && !\(prefix)_serve_hypercalls(s, errp)") { Return() }
                 Call("memory_region_init_io", "&s->io", "OBJECT(dev)", "&\(prefix)_ops", "s", typeMacro, "\(prefix.uppercased())_IO_SIZE")
                 Call("isa_register_ioport", "ISA_DEVICE(dev)", "&s->io", naming.doorbellPort)
             },
@@ -265,10 +348,16 @@ struct QEMUDeviceTranslator {
                     Call("object_property_add_uint64_ptr", "obj", cString(property).flat, "&s->\(field)", "OBJ_PROP_FLAG_READ")
                 }
             },
+            .variable(
+                storage: "static", CDeclaration("Property", "\(prefix)_properties[]", .list([
+                    .expression(.call("DEFINE_PROP_BOOL", cString("hypercall"), .raw(stateType), "hypercall", "false")),
+                    .expression(.call("DEFINE_PROP_END_OF_LIST")),
+                ]))),
             Function("void", "\(prefix)_class_init", Params("ObjectClass *klass", "void *data")) {
                 Decl("DeviceClass *", "dc", "DEVICE_CLASS(klass)")
                 "dc->realize = \(prefix)_realize"
                 "dc->desc = \(cString("pvgen batched port I/O doorbell (\(device.name))").flat)"
+                "device_class_set_props(dc, \(prefix)_properties)"
                 "set_bit(DEVICE_CATEGORY_MISC, dc->categories)"
             },
             .variable(
@@ -284,6 +373,17 @@ struct QEMUDeviceTranslator {
             },
             .definitionMacro(.call("type_init", .raw("\(prefix)_register_types"))),
         ]
+    }
+
+    /// The QEMU 7.2 patch that lets TCG vCPUs hand VMCALL/VMMCALL to a device (file name,
+    /// text). Nothing in it is pvgen's: the names it shares with the device come from Naming.
+    func tcgPatch() throws -> (String, String) {
+        let context: [String: Any] = [
+            "config": naming.qemuHypercallConfig, "header": naming.qemuHypercallHeader,
+            "guard": naming.qemuHypercallHeaderGuard, "handlerType": naming.qemuHypercallHandlerType,
+            "setHandler": naming.qemuHypercallSetHandler,
+        ]
+        return (naming.qemuHypercallPatchFile, try Templates.render("qemu/tcg-hypercall.patch", context))
     }
 
     /// The build-system fragments a QEMU tree needs for the device.

@@ -14,7 +14,8 @@ tree=$(cd "$1" && pwd)
 out=$2
 rm -rf "$out"
 mkdir -p "$out"
-for file in "$tree"/host/qemu/* "$tree"/host/lib/*.[ch] "$tree"/include/*.h; do
+# The TCG patch in host/qemu is not part of the device: build-qemu.sh takes it with --patch.
+for file in "$tree"/host/qemu/*.[ch] "$tree"/host/qemu/*.fragment "$tree"/host/lib/*.[ch] "$tree"/include/*.h; do
 	[[ -f $file ]] || {
 		echo "device-dir.sh: $tree is not a generated tree with host/qemu" >&2
 		exit 1

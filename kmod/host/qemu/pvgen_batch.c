@@ -14,6 +14,13 @@
  * The doorbell's handler runs under the BQL; the nested dispatches find it held
  * and the RCU read lock nests. The library refuses the doorbell port inside a
  * batch, so a queue cannot recurse into this device.
+ *
+ * With hypercall=on the device also serves the probe and batch hypercalls
+ * (VMCALL or VMMCALL, KVM's convention) of TCG vCPUs, through the same library
+ * and callbacks. That needs a QEMU built with
+ * 0001-target-i386-tcg-serve-KVM-hypercalls-through-a-device.patch, which
+ * defines CONFIG_X86_PV_HYPERCALL; without it the device serves the doorbell
+ * only and refuses hypercall=on.
  */
 
 #include "qemu/osdep.h"
@@ -26,9 +33,15 @@
 #include "exec/memory.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/pci.h"
+#include "hw/qdev-properties.h"
 #include "qom/object.h"
+#include "sysemu/tcg.h"
 #include "trace.h"
 #include "pvgen_host.h"
+
+#ifdef CONFIG_X86_PV_HYPERCALL
+#include "hw/i386/pv-hypercall.h"
+#endif /* CONFIG_X86_PV_HYPERCALL */
 
 #define TYPE_PVGEN_BATCH        "pvgen-batch"
 
@@ -40,7 +53,9 @@ struct PVGenBatchState {
     ISADevice parent_obj;
     MemoryRegion io;
     PCIDevice *pci;  /* the piix3-ide whose BARs the allowlist follows */
+    bool hypercall;  /* property: also serve VMCALL/VMMCALL */
     uint64_t doorbells;  /* OUTs to the doorbell */
+    uint64_t hypercalls;  /* hypercalls served */
     uint64_t entries;  /* entries completed */
     uint64_t refused;  /* calls refused before any entry ran */
     uint64_t io_errors;  /* entries whose port access failed */
@@ -232,6 +247,71 @@ static MemTxResult pvgen_batch_write(void *opaque, hwaddr addr, uint64_t data,
     return MEMTX_OK;
 }
 
+#ifdef CONFIG_X86_PV_HYPERCALL
+/*
+ * A VMCALL or VMMCALL of a TCG vCPU, with the BQL held: the library entry point
+ * a KVM VMM calls on KVM_EXIT_HYPERCALL, with the doorbell's callbacks. A
+ * hypercall carries no access attributes, so the replays use unspecified ones.
+ * The result goes to the guest's rax.
+ */
+static uint64_t pvgen_batch_hypercall(void *opaque, uint64_t nr, uint64_t a0,
+                                      uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    PVGenBatchState *s = opaque;
+    struct pvgen_host_port_range ports[PVGEN_HOST_PIIX_IDE_NR_PORTS];
+    struct pvgen_host h;
+    struct pvgen_batch_call c;
+    long ret;
+
+    pvgen_batch_setup(s, &c, MEMTXATTRS_UNSPECIFIED, &h, ports,
+                      ARRAY_SIZE(ports));
+    /* Unlike the doorbell, a hypercall may name a queue above 4 GiB. */
+    h.mem_size = UINT64_MAX;
+    trace_pvgen_batch_hypercall(nr, a0, a1);
+    ret = pvgen_host_handle_hypercall(&h, nr, a0, a1, a2);
+    trace_pvgen_batch_done(ret);
+    s->hypercalls++;
+    if (nr != PVGEN_HC_BATCH) {
+        return ret;
+    }
+    if (ret < 0) {
+        s->refused++;
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "%s: batch at 0x%" PRIx64 " refused: %ld\n",
+                      TYPE_PVGEN_BATCH, a0, ret);
+    } else {
+        s->entries += ret;
+    }
+    return ret;
+}
+
+/*
+ * Serve the machine's hypercalls from now on. An ISA device is never unplugged,
+ * so the handler stays registered while the machine runs.
+ */
+static bool pvgen_batch_serve_hypercalls(PVGenBatchState *s, Error **errp)
+{
+    if (!tcg_enabled()) {
+        warn_report("%s: hypercall=on serves TCG vCPUs only", TYPE_PVGEN_BATCH);
+    }
+    if (!x86_pv_hypercall_set_handler(pvgen_batch_hypercall, s)) {
+        error_setg(errp, "%s: another device already serves hypercalls",
+                   TYPE_PVGEN_BATCH);
+        return false;
+    }
+    return true;
+}
+#else
+/* This QEMU cannot hand hypercalls to a device: only the doorbell is served. */
+static bool pvgen_batch_serve_hypercalls(PVGenBatchState *s, Error **errp)
+{
+    error_setg(errp, "%s: hypercall=on needs a QEMU built with %s",
+               TYPE_PVGEN_BATCH,
+               "0001-target-i386-tcg-serve-KVM-hypercalls-through-a-device.patch");
+    return false;
+}
+#endif /* CONFIG_X86_PV_HYPERCALL */
+
 static const MemoryRegionOps pvgen_batch_ops = {
     .read_with_attrs        = pvgen_batch_read,
     .write_with_attrs       = pvgen_batch_write,
@@ -258,6 +338,9 @@ static void pvgen_batch_realize(DeviceState *dev, Error **errp)
         warn_report("%s: no %s: every batch will be refused", TYPE_PVGEN_BATCH,
                     "piix3-ide");
     }
+    if (s->hypercall && !pvgen_batch_serve_hypercalls(s, errp)) {
+        return;
+    }
     memory_region_init_io(&s->io, OBJECT(dev), &pvgen_batch_ops, s,
                           TYPE_PVGEN_BATCH, PVGEN_BATCH_IO_SIZE);
     isa_register_ioport(ISA_DEVICE(dev), &s->io, PVGEN_DOORBELL_PORT);
@@ -269,6 +352,8 @@ static void pvgen_batch_init(Object *obj)
 
     object_property_add_uint64_ptr(obj, "doorbells", &s->doorbells,
                                    OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "hypercalls", &s->hypercalls,
+                                   OBJ_PROP_FLAG_READ);
     object_property_add_uint64_ptr(obj, "entries", &s->entries,
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint64_ptr(obj, "refused", &s->refused,
@@ -277,12 +362,18 @@ static void pvgen_batch_init(Object *obj)
                                    OBJ_PROP_FLAG_READ);
 }
 
+static Property pvgen_batch_properties[] = {
+    DEFINE_PROP_BOOL("hypercall", PVGenBatchState, hypercall, false),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
 static void pvgen_batch_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
 
     dc->realize = pvgen_batch_realize;
     dc->desc = "pvgen batched port I/O doorbell (piix_ide)";
+    device_class_set_props(dc, pvgen_batch_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
 
