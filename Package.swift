@@ -41,17 +41,27 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // pvgen verify: guest/host ABI agreement read from built artifacts (pahole, libkmod)
+        // and checked by running both sides in a rig (harness/: Unicorn, a KVM vCPU).
+        .target(
+            name: "ABIVerify",
+            dependencies: [
+                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            resources: [.copy("harness")]
+        ),
         .executableTarget(
             name: "pvgen",
             dependencies: [
-                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild",
+                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild", "ABIVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "pvgenTests",
             dependencies: [
-                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild",
+                "DriverModel", "HypercallABI", "CodeGen", "KernelBuild", "ABIVerify",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),

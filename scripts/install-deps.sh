@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio # the TCG guest rig
 	linux-source-6.1                  # applying and compiling the generated KVM patch
 	bc bison flex libelf-dev libssl-dev # building arch/x86/kvm from that source
+	dwarves libunicorn-dev            # pvgen verify: pahole on DWARF, vmcall in Unicorn
 )
 
 missing=()

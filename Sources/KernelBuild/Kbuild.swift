@@ -28,10 +28,15 @@ public enum Kbuild {
         public var warnings: [String] { output.split(separator: "\n").map(String.init).filter { $0.contains("warning:") } }
     }
 
-    /// `make -C KDIR M=DIR W=1 modules`, with `C=1` (sparse) when asked.
-    public static func build(moduleDirectory: String, kernelDirectory: String, sparse: Bool = false) async throws -> Result {
+    /// `make -C KDIR M=DIR W=1 modules`, with `C=1` (sparse) when asked, and `KCFLAGS=-g` for
+    /// `debugInfo` (DWARF in the .ko for kernels configured without CONFIG_DEBUG_INFO; Debian's
+    /// have it, so their kbuild already compiles with -g).
+    public static func build(
+        moduleDirectory: String, kernelDirectory: String, sparse: Bool = false, debugInfo: Bool = false
+    ) async throws -> Result {
         var arguments = ["-C", kernelDirectory, "M=\(moduleDirectory)", "W=1"]
         if sparse { arguments.append("C=1") }
+        if debugInfo { arguments.append("KCFLAGS=-g") }
         arguments.append("modules")
         let outcome = try await run(
             .name("make"), arguments: Arguments(arguments),

@@ -19,6 +19,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Fail when the compiler prints any warning.")
     var werror = false
 
+    @Flag(name: .long, help: "Compile with -g (KCFLAGS=-g), for `pvgen verify` on kernels built without CONFIG_DEBUG_INFO.")
+    var debugInfo = false
+
     func run() async throws {
         guard let kernel = kdir ?? Kbuild.defaultKernelDirectory() else {
             throw ValidationError("No kernel build tree found under /lib/modules; install linux-headers-amd64 or pass --kdir.")
@@ -33,7 +36,7 @@ struct BuildCommand: AsyncParsableCommand {
         for module in modules {
             let folder = guest.appendingPathComponent(module).standardizedFileURL.path
             progress("kbuild: \(module) against \(kernel) (W=1\(sparse ? ", C=1" : ""))")
-            let result = try await Kbuild.build(moduleDirectory: folder, kernelDirectory: kernel, sparse: sparse)
+            let result = try await Kbuild.build(moduleDirectory: folder, kernelDirectory: kernel, sparse: sparse, debugInfo: debugInfo)
             for warning in result.warnings { progress(warning) }
             guard result.succeeded else {
                 FileHandle.standardError.write(Data(result.output.utf8))
