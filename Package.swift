@@ -56,7 +56,10 @@ let package = Package(
             dependencies: [
                 "DriverModel", "HypercallABI", "CodeGen", "KernelBuild", "ABIVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            // The QEMU build step `pvgen qemu` runs (Tests/rigs/qemu/build-qemu.sh links to it).
+            resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "pvgenTests",

@@ -17,7 +17,7 @@
 # Builds what it needs, each step cached or skipped when done: Debian packages (apt, only
 # what is missing), pvgen (swift build), the generated tree (pvgen generate, into
 # OUT/kmod), its guest module (pvgen build, kbuild against the guest kernel's headers), and
-# Debian's QEMU 7.2 with the generated device (Tests/rigs/qemu/build-qemu.sh; a
+# Debian's QEMU 7.2 with the generated device (pvgen qemu; a
 # host/qemu/*.patch the generator emits, the TCG hypercall patch, is applied too). Then it
 # boots the Debian 6.1 guest under TCG (Tests/rigs/guest/boot-guest.sh) once per driver
 # with the workload Tests/rigs/bench/ide-workload.sh, counts the trace
@@ -120,15 +120,9 @@ ko=$tree/guest/pata_pvgen_piix/pata_pvgen_piix.ko
 [[ -f $ko ]] || die "no $ko after pvgen build"
 
 # ------------------------------------------------------------------- QEMU
-"$root/Tests/rigs/qemu/device-dir.sh" "$tree" "$out/device"
-qemu_patches=()
-while IFS= read -r -d '' p; do
-	qemu_patches+=(--patch "$p")
-done < <(find "$tree/host/qemu" -name '*.patch' -print0 2>/dev/null | LC_ALL=C sort -z)
-log "QEMU 7.2 with the generated device and $((${#qemu_patches[@]} / 2)) patch(es) (cache $qemu_cache)"
-qemu=$("$root/Tests/rigs/qemu/build-qemu.sh" --cache "$qemu_cache" --device-dir "$out/device" \
-	--jobs "$jobs" "${qemu_patches[@]}" | tail -n 1)
-[[ -x $qemu ]] || die "build-qemu.sh printed no binary"
+log "QEMU 7.2 with the generated device and TCG patch (pvgen qemu, cache $qemu_cache)"
+qemu=$("$pvgen" qemu "$tree" --cache "$qemu_cache" --jobs "$jobs" | tail -n 1)
+[[ -x $qemu ]] || die "pvgen qemu printed no binary"
 qemu_version=$("$qemu" --version | head -n 1)
 
 # vmcall: only when this build's device realizes with hypercall=on (it has the property

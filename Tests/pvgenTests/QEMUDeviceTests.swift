@@ -7,16 +7,11 @@ import Testing
 enum BuiltQEMU {
     static let binary: Task<String, any Error> = Task {
         let build = try await BuiltCatalog.shared.value
-        let device = try Repository.scratch("qemu-device").appendingPathComponent("device")
-        let assemble = try await runCommand([Repository.path("Tests/rigs/qemu/device-dir.sh"), build.tree.path, device.path])
-        guard assemble.status == 0 else { throw BuiltCatalog.Unavailable(description: assemble.output) }
-        let patches = try generatedPatches(build.tree)
-        guard !patches.isEmpty else { throw BuiltCatalog.Unavailable(description: "no host/qemu/*.patch in \(build.tree.path)") }
         let result = try await runCommand(
-            [Repository.path("Tests/rigs/qemu/build-qemu.sh"), "--device-dir", device.path] + patches.flatMap { ["--patch", $0] })
+            [PVGenBinary.path, "qemu", build.tree.path, "--cache", Repository.path(".build-qemu")])
         let path = result.output.split(separator: "\n").last.map(String.init) ?? ""
         guard result.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
-            throw BuiltCatalog.Unavailable(description: "build-qemu.sh failed:\n\(result.output.suffix(4000))")
+            throw BuiltCatalog.Unavailable(description: "pvgen qemu failed:\n\(result.output.suffix(4000))")
         }
         return path
     }
