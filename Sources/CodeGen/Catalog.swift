@@ -5,14 +5,18 @@ import HypercallABI
 public struct Catalog: Codable, Sendable, Hashable {
     public var abi: BatchABI
     public var devices: [Device]
+    /// Guest boot/queue configuration (the `none` scheduler, `pmtmr=0`); optional, so model
+    /// files written before it existed still load (and generate no guest-config files).
+    public var guestTweaks: GuestTweaks?
 
-    public init(abi: BatchABI, devices: [Device]) {
+    public init(abi: BatchABI, devices: [Device], guestTweaks: GuestTweaks? = nil) {
         self.abi = abi
         self.devices = devices
+        self.guestTweaks = guestTweaks
     }
 
     /// The embedded default: `pvgen generate` with no model file.
-    public static let builtIn = Catalog(abi: PVGenABI.abi, devices: [PIIXIDE.device])
+    public static let builtIn = Catalog(abi: PVGenABI.abi, devices: [PIIXIDE.device], guestTweaks: .qemu)
 
     /// Every problem in the catalog, each naming the field at fault.
     public func validate() -> [Diagnostic] {
@@ -23,6 +27,7 @@ public struct Catalog: Codable, Sendable, Hashable {
         if devices.filter({ $0.qemuType != nil }).count > 1 {
             diagnostics.append(Diagnostic(field: "devices", message: "only one device may name a qemu_type: the QEMU doorbell device serves one"))
         }
+        if let guestTweaks { diagnostics += GuestTweaks.validate(guestTweaks, at: "guest_tweaks") }
         if Set(devices.map(\.name)).count != devices.count {
             diagnostics.append(Diagnostic(field: "devices", message: "two devices share a name"))
         }
