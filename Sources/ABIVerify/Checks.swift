@@ -437,6 +437,7 @@ struct CheckBuilder {
         case .out: "out"
         case .in: "in"
         case .inWait: "in_wait"
+        case .inExpect: "in_expect"
         case .update: "rmw"
         }
     }
@@ -446,13 +447,15 @@ struct CheckBuilder {
         if let run = output.run("decode:direct") {
             var code = -1
             var accesses: [RigOutput.Access] = []
+            // An IN_EXPECT reads once, like IN, and marks the batch cut when the value misses.
+            var cut = false
             func flush() {
                 guard code >= 0 else { return }
                 let dirs = accesses.map(\.dir).joined()
                 let kind: String?
                 switch dirs {
                 case "o": kind = "out"
-                case "i": kind = "in"
+                case "i": kind = cut ? "in_expect" : "in"
                 case "io": kind = "rmw"
                 case "": kind = nil
                 default: kind = dirs.allSatisfy { $0 == "i" } ? "in_wait" : "other"
@@ -461,6 +464,7 @@ struct CheckBuilder {
             }
             for event in run.events {
                 if event.type == "mark" {
+                    cut = event.cut_before == 1
                     flush()
                     code = event.call ?? -1
                     accesses = []
@@ -468,6 +472,8 @@ struct CheckBuilder {
                     accesses.append(access)
                 }
             }
+            // No mark follows the last call, so its cut flag is not known.
+            cut = false
             flush()
         }
         var hostKinds: [String: [Int]] = [:]

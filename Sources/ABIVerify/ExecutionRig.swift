@@ -44,6 +44,8 @@ struct RigOutput: Decodable {
         var value: UInt32?
         var pp_gpa: String?
         var pp_count: UInt64?
+        /// On a mark: whether the call before it left an IN_EXPECT cut.
+        var cut_before: Int?
         var queue: String?
         var host: [Access]?
         var host_ret: Int64?

@@ -29,6 +29,7 @@ public struct Naming: Sendable {
         case .out: suffix = "OUT"
         case .in: suffix = "IN"
         case .inWait: suffix = "IN_WAIT"
+        case .inExpect: suffix = "IN_EXPECT"
         case .update: suffix = "RMW"
         }
         return "\(upper)_OP_\(suffix)"

@@ -8,6 +8,9 @@ public enum BatchOp: String, Codable, Sendable, Hashable, CaseIterable {
     case inWait = "in_wait"
     /// Read, then write `(read & mask) | value`.
     case update
+    /// Read; the host stops the batch after this entry unless `(read & mask)` equals the
+    /// expected bits the guest put in the value.
+    case inExpect = "in_expect"
 }
 
 /// Why a batch is submitted where it is.
@@ -16,11 +19,16 @@ public enum BatchBoundary: Sendable, Hashable, CustomStringConvertible {
     case triggersDevice(register: String)
     /// A read whose value the driver needs before it can go on.
     case valueNeeded(register: String)
+    /// The last access or call of a sequence that holds its batch: the steps after it use the
+    /// values the batch read.
+    case batchHeld(registers: [String])
 
     public var description: String {
         switch self {
         case .triggersDevice(let register): "write to \(register) triggers the device"
         case .valueNeeded(let register): "driver needs the value of \(register)"
+        case .batchHeld(let registers):
+            registers.isEmpty ? "the sequence's batch ends" : "driver needs the values of \(registers.joined(separator: ", "))"
         }
     }
 }
@@ -63,14 +71,19 @@ public struct DevicePlan: Sendable, Hashable {
 /// Decides, from register semantics alone, which accesses of each sequence share a batch.
 ///
 /// The rules, in the order they apply to each access:
-/// - a read whose value the driver needs is the last entry of its batch;
+/// - a read whose value the driver needs is the last entry of its batch; reads the driver
+///   branches on (`expect`, which the host checks) or uses at the end (`deferred`) are not;
 /// - a write that triggers the device ends its batch, except that reads right after it whose
 ///   value is discarded and which have no side effect (the ATA 400 ns pause) ride along, so the
 ///   device still sees them in the same order;
 /// - every other access (latching writes, discarded reads, polls for a clear bit, which the host
 ///   turns into an early stop) stays queued;
 /// - when a sequence returns, what is queued is submitted, unless the stock driver always runs
-///   another batched sequence next.
+///   another batched sequence next;
+/// - a sequence that holds its batch (the driver's own paths) submits once, after its last
+///   access or call; inside it, the triggers and sequence ends of what it calls do not submit
+///   (the generated driver holds the port lock throughout, so nothing observes the device in
+///   between, and the host replays in order).
 /// The model is expected to be valid (see `ModelValidator`); unknown names plan as nothing.
 public enum BatchPlanner {
     public static func plan(_ device: Device) -> DevicePlan {
@@ -85,7 +98,7 @@ public enum BatchPlanner {
             guard let access = planned[index].access else { continue }
             if case .read(_, .needed) = planned[index].step.action {
                 planned[index].submitAfter = .valueNeeded(register: access.register.name)
-            } else if triggers(planned[index].step.action, access.register) {
+            } else if !sequence.holdsBatch && triggers(planned[index].step.action, access.register) {
                 var last = index
                 while last + 1 < planned.count, isSettleRead(planned[last + 1], guardName: planned[index].step.guardName) {
                     last += 1
@@ -93,6 +106,15 @@ public enum BatchPlanner {
                 planned[last].submitAfter = .triggersDevice(register: access.register.name)
                 index = last
             }
+        }
+        if sequence.holdsBatch, let last = planned.lastIndex(where: { $0.access != nil || $0.step.isCall }) {
+            var kept: [String] = []
+            for step in planned {
+                if case .read(let register, let use) = step.step.action, use.variable != nil, !kept.contains(register) {
+                    kept.append(register)
+                }
+            }
+            planned[last].submitAfter = .batchHeld(registers: kept)
         }
         return SequencePlan(sequence: sequence, steps: planned, submitsAtEnd: sequence.continuesInto.isEmpty)
     }
@@ -104,6 +126,8 @@ public enum BatchPlanner {
             return PlannedAccess(register: register, op: .out, value: value)
         case .read(_, .waitUntilClear(let mask)):
             return PlannedAccess(register: register, op: .inWait, mask: mask)
+        case .read(_, .expect(let mask, let equals, _, _)):
+            return PlannedAccess(register: register, op: .inExpect, value: equals, mask: mask)
         case .read:
             return PlannedAccess(register: register, op: .in)
         case .update(_, let keep, let set, _):

@@ -83,6 +83,18 @@ public enum ModelValidator {
                 report(field, problem)
             }
         }
+        switch (sequence.operation, sequence.path) {
+        case (nil, nil): report("operation", "a sequence implements an operation or is one of the driver's own paths (path)")
+        case (.some, .some): report("path", "a sequence implements an operation or is a path, not both")
+        case (_, .some(let path)):
+            if device.sequences.filter({ $0.path == path }).count > 1 { report("path", "more than one sequence is path '\(path.rawValue)'") }
+            if !sequence.continuesInto.isEmpty { report("continues_into", "a path submits its own batch; it continues into nothing") }
+        case (.some, nil): break
+        }
+        let lastStep = sequence.steps.lastIndex { $0.action.register != nil || $0.isCall }
+        if sequence.holdsBatch, let lastStep, sequence.steps[lastStep].guardName != nil {
+            report("steps[\(lastStep)].when", "the last access or call of a path submits its batch, so it cannot have a guard")
+        }
         for name in sequence.continuesInto where device.sequence(named: name) == nil {
             report("continues_into", "no sequence named '\(name)'")
         }
@@ -98,6 +110,9 @@ public enum ModelValidator {
             case .call(let callee, _):
                 if device.sequence(named: callee) == nil { report("\(field).call", "no sequence named '\(callee)'") }
                 if callee == sequence.name { report("\(field).call", "a sequence cannot call itself") }
+                if sequence.holdsBatch, device.sequence(named: callee)?.holdsBatch == true {
+                    report("\(field).call", "a path cannot call another path: each holds its own batch")
+                }
             case .statement:
                 break
             case .write(let name, _, _), .read(let name, _), .update(let name, _, _, _):
@@ -114,6 +129,28 @@ public enum ModelValidator {
                 }
                 if reads && !register.access.canRead { report("\(field).register", "register '\(name)' cannot be read") }
                 if writes && !register.access.canWrite { report("\(field).register", "register '\(name)' cannot be written") }
+            }
+            guard case .read(_, let use) = step.action else { continue }
+            switch use {
+            case .expect(_, _, _, let otherwise):
+                if !sequence.holdsBatch { report("\(field).use", "an expect read needs a sequence that holds its batch (a path)") }
+                for (inner, alternative) in otherwise.enumerated() {
+                    let innerField = "\(field).use.expect.otherwise[\(inner)]"
+                    switch alternative.action {
+                    case .statement: break
+                    case .call(let callee, _):
+                        if device.sequence(named: callee) == nil { report("\(innerField).call", "no sequence named '\(callee)'") }
+                    default:
+                        report(innerField, "only statements and calls run after the host stopped at an expect read")
+                    }
+                    if let guardName = alternative.guardName, !sequence.guards.contains(where: { $0.name == guardName }) {
+                        report("\(innerField).when", "no guard named '\(guardName)'")
+                    }
+                }
+            case .deferred:
+                if !sequence.holdsBatch { report("\(field).use", "a deferred read needs a sequence that holds its batch (a path)") }
+            case .discarded, .needed, .waitUntilClear:
+                break
             }
         }
         return diagnostics

@@ -21,10 +21,19 @@ struct ListCommand: AsyncParsableCommand {
             let id = String(format: "%04x:%04x", device.pciVendor, device.pciDevice)
             print("device \(device.name) (PCI \(id)): \(device.summary)")
             for sequence in plan.sequences {
-                let accesses = sequence.steps.compactMap(\.access).count
+                let name = sequence.sequence.name
                 let boundaries = sequence.steps.compactMap(\.submitAfter).map(\.description)
+                if let path = sequence.sequence.path {
+                    // A path's batch is everything it runs, the sequences it calls included.
+                    let every = Set(device.sequences.flatMap { $0.guards.map(\.name) })
+                    let batches = plan.submissions(for: [Invocation(name, holding: every)])
+                    let sizes = batches.map { "\($0.count)" }.joined(separator: " + ")
+                    print("  \(name) (path \(path.rawValue)): \(batches.count) submission(s) of \(sizes) accesses at most; \(boundaries.joined(separator: "; "))")
+                    continue
+                }
+                let accesses = sequence.steps.compactMap(\.access).count
                 let end = sequence.submitsAtEnd ? "submits at return" : "stays open into \(sequence.sequence.continuesInto.joined(separator: "/"))"
-                print("  \(sequence.sequence.name): \(accesses) accesses; \(([end] + boundaries).joined(separator: "; "))")
+                print("  \(name): \(accesses) accesses; \(([end] + boundaries).joined(separator: "; "))")
             }
         }
     }

@@ -324,7 +324,7 @@ static long model_entry(const __u8 *b)
 	__u32 value = get_u32(b + 4), mask = get_u32(b + 8);
 	__u32 wmask;
 
-	if (op < PVGEN_OP_OUT || op > PVGEN_OP_RMW)
+	if (op < PVGEN_OP_OUT || op > PVGEN_OP_IN_EXPECT)
 		return PVGEN_ERR_OP;
 	if (width != 1 && width != 2 && width != 4)
 		return PVGEN_ERR_WIDTH;
@@ -336,6 +336,8 @@ static long model_entry(const __u8 *b)
 	if (op == PVGEN_OP_IN_WAIT && (mask & ~wmask))
 		return PVGEN_ERR_RESERVED;
 	if (op == PVGEN_OP_RMW && ((mask | value) & ~wmask))
+		return PVGEN_ERR_RESERVED;
+	if (op == PVGEN_OP_IN_EXPECT && ((mask & ~wmask) || (value & ~mask)))
 		return PVGEN_ERR_RESERVED;
 	if (port == PVGEN_DOORBELL_PORT || !allowed_widths(port))
 		return PVGEN_ERR_PORT;
@@ -399,6 +401,8 @@ static void model_run(const __u8 *copy, __u32 count)
 			break;
 		done++;
 		if (op == PVGEN_OP_IN_WAIT && (m.value[i] & mask))
+			break;
+		if (op == PVGEN_OP_IN_EXPECT && (m.value[i] & mask) != value)
 			break;
 	}
 	m.ret = done;

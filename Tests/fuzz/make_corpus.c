@@ -102,6 +102,16 @@ static void bmdma(struct seed *s)
 	add(s, PVGEN_OP_IN, 2, 0x170, 0, 0);
 }
 
+/* The DMA interrupt path: two expectations, then status and the clear. */
+static void dma_intr(struct seed *s)
+{
+	add(s, PVGEN_OP_IN_EXPECT, 1, BMDMA + 2, 0x04, 0x04);
+	add(s, PVGEN_OP_RMW, 1, BMDMA + 0, 0, 0xfe);
+	add(s, PVGEN_OP_IN_EXPECT, 1, 0x3f6, 0, ATA_BUSY);
+	add(s, PVGEN_OP_IN, 1, 0x1f7, 0, 0);
+	add(s, PVGEN_OP_RMW, 1, BMDMA + 2, 0, 0xff);
+}
+
 static void emit(const char *name, const struct seed *s)
 {
 	char path[4096];
@@ -157,6 +167,9 @@ int main(int argc, char **argv)
 	seed_init(&s, EP_HYPERCALL, PVGEN_HC_BATCH, QGPA, 5);
 	bmdma(&s);
 	emit("bmdma-rmw", &s);
+	seed_init(&s, EP_HYPERCALL, PVGEN_HC_BATCH, QGPA, 5);
+	dma_intr(&s);
+	emit("dma-intr-expect", &s);
 	seed_init(&s, EP_HYPERCALL, PVGEN_HC_BATCH, QGPA, 13);
 	lba48(&s);
 	put64(s.b + 36, ATA_BUSY);
@@ -220,7 +233,7 @@ int main(int argc, char **argv)
 
 	/* One bad entry, found before anything runs. */
 	bad_last("err-op", 0, 1, 0x1f7, 0x25, 0);
-	bad_last("err-op-high", 5, 1, 0x1f7, 0x25, 0);
+	bad_last("err-op-high", 6, 1, 0x1f7, 0x25, 0);
 	bad_last("err-width", PVGEN_OP_OUT, 3, 0x1f7, 0x25, 0);
 	bad_last("err-width-port", PVGEN_OP_IN, 4, 0x1f0, 0, 0);
 	bad_last("err-port", PVGEN_OP_OUT, 1, 0x80, 0x25, 0);
@@ -229,6 +242,8 @@ int main(int argc, char **argv)
 	bad_last("err-reserved-mask", PVGEN_OP_OUT, 1, 0x1f7, 0x25, 1);
 	bad_last("err-reserved-value", PVGEN_OP_OUT, 1, 0x1f7, 0x125, 0);
 	bad_last("err-reserved-rmw", PVGEN_OP_RMW, 2, 0x1f0, 0x10000, 0);
+	bad_last("err-reserved-expect", PVGEN_OP_IN_EXPECT, 1, 0x1f7, 0x81,
+		 0x80);
 
 	/* Failures while running, and a racing vCPU. */
 	seed_init(&s, EP_HYPERCALL, PVGEN_HC_BATCH, QGPA, 13);

@@ -653,6 +653,84 @@ static void test_in_wait_stops(void)
 	check_confined(QGPA, n * 16);
 }
 
+/*
+ * The interrupt path of a DMA command: the engine's status read expecting
+ * INTR, the stop, altstatus expecting not BUSY, status, the INTR clear.
+ */
+static int queue_dma_intr(struct guest_queue *q)
+{
+	int ret = 0;
+
+	guest_queue_init(q, QGPA);
+	ret |= guest_add(q, PVGEN_OP_IN_EXPECT, BMDMA + 2, 1, 0x04, 0x04);
+	ret |= guest_rmw(q, BMDMA + 0, 1, 0xfe, 0);
+	ret |= guest_add(q, PVGEN_OP_IN_EXPECT, 0x3f6, 1, 0, ATA_BUSY);
+	ret |= guest_in(q, 0x1f7, 1);
+	ret |= guest_rmw(q, BMDMA + 2, 1, 0xff, 0);
+	guest_done();
+	return ret;
+}
+
+static void test_in_expect_met(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_value[BMDMA + 2] = 0x24;
+	vm.in_value[BMDMA + 0] = 0x09;
+	vm.in_value[0x3f6] = 0x50;
+	vm.in_value[0x1f7] = 0x50;
+	CHECK(queue_dma_intr(&q) >= 0);
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, q.count), 5);
+	CHECK_EQ(vm.ntrace, 7);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0x24);
+	CHECK_EQ(entry_at(QGPA, 2)->value, 0x50);
+	CHECK_EQ(entry_at(QGPA, 3)->value, 0x50);
+	CHECK_EQ(guest_completed(&q), 5);
+	check_field_writes(QGPA);
+	check_confined(QGPA, q.count * 16);
+}
+
+/* INTR clear: not this channel's interrupt; nothing after the read runs. */
+static void test_in_expect_missed_stops(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_value[BMDMA + 2] = 0x21;
+	CHECK(queue_dma_intr(&q) >= 0);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH, QGPA,
+					     q.count, 0), 1);
+	CHECK_EQ(vm.ntrace, 1);
+	CHECK_EQ(vm.trace[0].port, BMDMA + 2);
+	CHECK_EQ(entry_at(QGPA, 0)->result, PVGEN_RESULT_OK);
+	CHECK_EQ(entry_at(QGPA, 0)->value, 0x21);
+	CHECK(!memcmp(entry_at(QGPA, 1), &snap[QGPA + 16], 16));
+	CHECK_EQ(guest_completed(&q), 1);
+	check_no_writes_from(QGPA, 1);
+	check_confined(QGPA, q.count * 16);
+}
+
+/* BUSY at altstatus: the stop ran, the status read and clear did not. */
+static void test_in_expect_missed_later(void)
+{
+	struct guest_queue q;
+
+	vm_reset();
+	vm.in_value[BMDMA + 2] = 0x24;
+	vm.in_value[BMDMA + 0] = 0x09;
+	vm.in_value[0x3f6] = ATA_BUSY;
+	CHECK(queue_dma_intr(&q) >= 0);
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_DOORBELL_PORT, 4,
+						doorbell_value(QGPA, q.count)),
+		 3);
+	CHECK_EQ(vm.ntrace, 4);
+	CHECK_EQ(entry_at(QGPA, 2)->value, ATA_BUSY);
+	CHECK_EQ(entry_at(QGPA, 3)->result, PVGEN_RESULT_PENDING);
+	CHECK_EQ(guest_completed(&q), 3);
+	check_no_writes_from(QGPA, 3);
+}
+
 static void test_rmw_bmdma(void)
 {
 	struct guest_queue q;
@@ -935,7 +1013,7 @@ static void check_bad_last(struct pvgen_io_entry bad, long want)
 static void test_err_unknown_op(void)
 {
 	check_bad_last(E(0, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
-	check_bad_last(E(5, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
+	check_bad_last(E(6, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
 	check_bad_last(E(0xff, 1, 0x1f7, 0x25, 0), PVGEN_ERR_OP);
 }
 
@@ -1000,6 +1078,11 @@ static void test_err_reserved(void)
 		       PVGEN_ERR_RESERVED);
 	check_bad_last(E(PVGEN_OP_RMW, 2, 0x1f0, 0x10000, 0),
 		       PVGEN_ERR_RESERVED);
+	/* Expected bits outside the compared mask could never match. */
+	check_bad_last(E(PVGEN_OP_IN_EXPECT, 1, 0x1f7, 0x81, 0x80),
+		       PVGEN_ERR_RESERVED);
+	check_bad_last(E(PVGEN_OP_IN_EXPECT, 1, 0x1f7, 0, 0x180),
+		       PVGEN_ERR_RESERVED);
 }
 
 static void test_err_version(void)
@@ -1008,7 +1091,12 @@ static void test_err_version(void)
 	guest_done();
 	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE, 0, 0, 0),
 		  PVGEN_ERR_VERSION, 0);
-	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE, 2, 0, 0),
+	/* Version 1 had no IN_EXPECT: a guest speaking it is refused. */
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					      PVGEN_ABI_VERSION - 1, 0, 0),
+		  PVGEN_ERR_VERSION, 0);
+	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					      PVGEN_ABI_VERSION + 1, 0, 0),
 		  PVGEN_ERR_VERSION, 0);
 	check_err(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
 					      (1ULL << 32) | PVGEN_ABI_VERSION,
@@ -1405,6 +1493,9 @@ static const struct test tests[] = {
 	T(test_err_crosses_page),
 	T(test_page_end_sweep),
 	T(test_err_misaligned),
+	T(test_in_expect_met),
+	T(test_in_expect_missed_stops),
+	T(test_in_expect_missed_later),
 	T(test_err_unknown_op),
 	T(test_err_bad_width),
 	T(test_err_width_not_allowed),

@@ -37,6 +37,23 @@ struct ModelValidationTests {
         #expect(found.contains { $0.field == "devices[0].sequences[0].steps[3].when" })
     }
 
+    @Test("expect and deferred reads need a path; a path's last access has no guard and calls no other path")
+    func pathRules() throws {
+        let device = Catalog.builtIn.devices[0]
+        let intr = try #require(device.sequences.firstIndex { $0.name == "dma_intr" })
+        let status = try #require(device.sequences.firstIndex { $0.name == "check_status" })
+        let found = diagnostics {
+            $0.devices[0].sequences[status].steps[0] = Step(.read(register: "status", use: .deferred(into: "status")))
+            $0.devices[0].sequences[intr].steps[4] = Step(.call(sequence: "irq_clear", arguments: ["ap"]), when: "failed")
+            $0.devices[0].sequences[intr].steps[1] = Step(.call(sequence: "issue_dma", arguments: ["qc"]))
+        }
+        #expect(found.contains { $0.field == "devices[0].sequences[\(status)].steps[0].use" && $0.message.contains("path") })
+        #expect(found.contains { $0.field == "devices[0].sequences[\(intr)].steps[4].when" })
+        #expect(found.contains { $0.field == "devices[0].sequences[\(intr)].steps[1].call" && $0.message.contains("another path") })
+        let both = diagnostics { $0.devices[0].sequences[status].path = .dmaIssue }
+        #expect(both.contains { $0.field == "devices[0].sequences[\(status)].path" })
+    }
+
     @Test("writing a read-only register is reported")
     func wrongDirection() {
         let found = diagnostics { $0.devices[0].sequences[1].steps[0] = Step(.write(register: "status", value: "0", valueBits: nil)) }

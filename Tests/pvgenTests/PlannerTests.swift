@@ -46,6 +46,46 @@ struct PlannerTests {
         #expect(batches.count == 1)
     }
 
+    @Test("the driver's own issue path is one submission, from the first idle wait to the engine start")
+    func ownIssuePath() {
+        let batches = plan.submissions(for: [Invocation("issue_dma", holding: ["lba48", "is_addr", "has_device"])])
+        #expect(
+            names(batches) == [[
+                "in_wait:status", "out:device", "in:altstatus", "in_wait:status",
+                "out:feature", "out:nsect", "out:lbal", "out:lbam", "out:lbah",
+                "out:feature", "out:nsect", "out:lbal", "out:lbam", "out:lbah",
+                "out:device", "in_wait:status", "out:bmdma_prd", "update:bmdma_cmd", "out:command", "in:altstatus",
+                "update:bmdma_cmd",
+            ]])
+        let issue = plan.plan(named: "issue_dma")!
+        #expect(issue.steps.compactMap(\.submitAfter) == [.batchHeld(registers: [])])
+    }
+
+    @Test("the driver's own interrupt path is one submission; its reads are checked by the host, not the guest")
+    func ownInterruptPath() {
+        let batches = plan.submissions(for: [Invocation("dma_intr", holding: ["has_bmdma"])])
+        #expect(
+            names(batches) == [[
+                "in_expect:bmdma_status", "update:bmdma_cmd", "in:altstatus", "in_expect:altstatus", "in:status",
+                "update:bmdma_status",
+            ]])
+        #expect(batches[0][0].mask == "ATA_DMA_INTR" && batches[0][0].value == "ATA_DMA_INTR")
+        #expect(batches[0][3].mask == "ATA_BUSY" && batches[0][3].value == "0")
+        let intr = plan.plan(named: "dma_intr")!
+        #expect(intr.steps.compactMap(\.submitAfter) == [.batchHeld(registers: ["bmdma_status", "altstatus", "status"])])
+    }
+
+    @Test("held by ->qc_issue(), libata's own issue path loses the trigger boundaries but keeps the needed reads")
+    func heldStockIssue() {
+        let batches = plan.submissions(
+            for: [
+                Invocation("check_status"), Invocation("dev_select"), Invocation("check_status"),
+                Invocation("tf_load", holding: ["is_addr", "has_device"]), Invocation("bmdma_setup"), Invocation("bmdma_start"),
+            ], insideIssue: true)
+        #expect(batches.count == 3)
+        #expect(names(batches)[2].last == "update:bmdma_cmd")
+    }
+
     @Test("a DMA command is two submissions: the taskfile up to the ATA command, then the engine start")
     func dmaCommand() {
         let batches = plan.submissions(for: [

@@ -85,7 +85,7 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func batchedPathInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch", transport: "doorbell", logLine: "transport: doorbell (port 0x560, pvgen ABI 1)",
+            device: "pvgen-batch", transport: "doorbell", logLine: "transport: doorbell (port 0x560, pvgen ABI 2)",
             scratch: "guest-doorbell")
     }
 
@@ -94,7 +94,7 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func vmcallPathInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch,hypercall=on", transport: "vmcall", logLine: "transport: vmcall (pvgen ABI 1)",
+            device: "pvgen-batch,hypercall=on", transport: "vmcall", logLine: "transport: vmcall (pvgen ABI 2)",
             scratch: "guest-vmcall")
     }
 

@@ -131,8 +131,8 @@ struct VerifyTests {
             section: "hypercall batch", field: "number", guest: "0x70760002", host: "0x70760003"),
         Mutation(
             name: "an op code", side: .guest, file: "\(guestDirectory)/pvgen_abi.h",
-            edits: [("#define PVGEN_OP_RMW\t\t4", "#define PVGEN_OP_RMW\t\t5")],
-            section: "op codes", field: "PVGEN_OP_RMW (rmw)", guest: "5", host: "4"),
+            edits: [("#define PVGEN_OP_RMW\t\t4", "#define PVGEN_OP_RMW\t\t6")],
+            section: "op codes", field: "PVGEN_OP_RMW (rmw)", guest: "6", host: "4"),
         Mutation(
             name: "the argument register", side: .guest, file: "\(guestDirectory)/\(module).c",
             edits: [("kvm_hypercall2(PVGEN_HC_BATCH, pp->gpa, n)", "kvm_hypercall3(PVGEN_HC_BATCH, 0, pp->gpa, n)")],

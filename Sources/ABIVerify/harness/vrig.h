@@ -134,7 +134,7 @@ struct vrig_plan {
 	/* struct <prefix>_port, from the module's DWARF */
 	long pp_size;
 	struct vrig_field pp_ap, pp_transport, pp_queue, pp_gpa, pp_count,
-		pp_in_issue;
+		pp_hold, pp_cut;
 	struct { char name[64]; struct vrig_field f; uint64_t value; } blocks[16];
 	int nblocks;
 	long ap_size, ap_private_data;
@@ -192,6 +192,7 @@ struct vrig_event {
 	uint64_t host_read_gpa;		/* what the stub read of guest memory */
 	uint32_t host_read_len, host_reads;
 	unsigned int host_first, host_n;	/* slice of the run's host trace */
+	int cut_before;			/* mark: 1 + the cut flag call - 1 left, or 0 */
 	char note[256];
 };
 

@@ -285,8 +285,10 @@ static int read_plan(const char *path, struct vrig_plan *p)
 			field(rest, &p->pp_gpa);
 		else if (!strcmp(key, "pp_count"))
 			field(rest, &p->pp_count);
-		else if (!strcmp(key, "pp_in_issue"))
-			field(rest, &p->pp_in_issue);
+		else if (!strcmp(key, "pp_hold"))
+			field(rest, &p->pp_hold);
+		else if (!strcmp(key, "pp_cut"))
+			field(rest, &p->pp_cut);
 		else if (!strcmp(key, "pp_block") && p->nblocks < 16) {
 			unsigned long long v;
 
@@ -470,7 +472,33 @@ static bool trace_is(const char *pattern)
 	return true;
 }
 
-/* What the host does with one entry of op @code: out, in, in_wait, rmw. */
+/*
+ * A read op with a mask: two entries expecting bit 0 set, on a port that
+ * reads 0xff. IN_WAIT stops after the first (a mask bit is set), IN_EXPECT
+ * runs both (the expectation holds), IN refuses a mask.
+ */
+static const char *classify_masked_read(int code)
+{
+	long ret;
+
+	scan_reset();
+	scan.device_value = 0xff;
+	put_entry(SCAN_QUEUE, code, 1, SCAN_PORT, 1, 1);
+	put_entry(SCAN_QUEUE + plan->model_entry_size, code, 1, SCAN_PORT, 1,
+		  1);
+	ret = vrig_shim_run_batch(SCAN_QUEUE, 2);
+	scan.device_value = 0x50;
+	if (ret == 1 && trace_is("i"))
+		return "in_wait";
+	if (ret == 2 && trace_is("ii"))
+		return "in_expect";
+	return "in";
+}
+
+/*
+ * What the host does with one entry of op @code: out, in, in_wait, rmw,
+ * in_expect.
+ */
 static const char *classify_op(int code, long *refused)
 {
 	long ret;
@@ -480,6 +508,9 @@ static const char *classify_op(int code, long *refused)
 	ret = vrig_shim_run_batch(SCAN_QUEUE, 1);
 	*refused = 0;
 	if (ret < 0) {
+		/* IN_EXPECT refuses expected bits outside its (empty) mask. */
+		if (!strcmp(classify_masked_read(code), "in_expect"))
+			return "in_expect";
 		*refused = ret;
 		return NULL;
 	}
@@ -487,17 +518,8 @@ static const char *classify_op(int code, long *refused)
 		return "out";
 	if (trace_is("io") && scan.trace.a[1].value == 0x5a)	/* (read & 0) | 0x5a */
 		return "rmw";
-	if (trace_is("i")) {
-		/* IN_WAIT stops after a read with a mask bit set; IN has no mask. */
-		scan_reset();
-		scan.device_value = 0xff;
-		put_entry(SCAN_QUEUE, code, 1, SCAN_PORT, 0, 1);
-		put_entry(SCAN_QUEUE + plan->model_entry_size, code, 1, SCAN_PORT, 0,
-			  1);
-		ret = vrig_shim_run_batch(SCAN_QUEUE, 2);
-		scan.device_value = 0x50;
-		return ret == 1 && trace_is("i") ? "in_wait" : "in";
-	}
+	if (trace_is("i"))
+		return classify_masked_read(code);
 	return "other";
 }
 
@@ -661,12 +683,23 @@ static bool stop_after_submission(struct vrig_ctx *c, int i)
 	return true;
 }
 
+/*
+ * Before call @i of a decode run: mark it, and take the cut flag the previous
+ * call left (an IN_EXPECT whose read missed its expected bits sets it), so
+ * that each call starts uncut.
+ */
 static bool mark_call(struct vrig_ctx *c, int i)
 {
 	struct vrig_event *e = vrig_event(c, VRIG_EV_MARK);
+	const struct vrig_field *cut = &c->plan->pp_cut;
 
 	if (e)
 		e->value = i;
+	if (e && cut->size) {
+		e->cut_before = 1 + vrig_get(c->mem, VRIG_PP + cut->offset,
+					     cut->size);
+		vrig_put(c->mem, VRIG_PP + cut->offset, cut->size, 0);
+	}
 	return true;
 }
 
@@ -758,8 +791,8 @@ static void run_one(const char *name, const char *kind, int fn_index,
 		vrig_put(c.mem, VRIG_PP + plan->pp_transport.offset,
 			 plan->pp_transport.size, transport);
 		if (!strcmp(kind, "fill"))
-			vrig_put(c.mem, VRIG_PP + plan->pp_in_issue.offset,
-				 plan->pp_in_issue.size, 1);
+			vrig_put(c.mem, VRIG_PP + plan->pp_hold.offset,
+				 plan->pp_hold.size, 1);
 		if (!fn || !fn->addr) {
 			vrig_fault(&c, "no symbol %s in the module",
 				   fn ? fn->name : "?");
@@ -860,6 +893,8 @@ static void run_one(const char *name, const char *kind, int fn_index,
 		}
 		if (e->type == VRIG_EV_MARK)
 			printf(",\"call\":%u", e->value);
+		if (e->type == VRIG_EV_MARK && e->cut_before)
+			printf(",\"cut_before\":%d", e->cut_before - 1);
 		if (e->type == VRIG_EV_VMCALL || e->type == VRIG_EV_DOORBELL)
 			printf(",\"host_ret\":%ld", e->host_ret);
 		printf("}");

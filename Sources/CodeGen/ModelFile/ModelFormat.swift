@@ -138,8 +138,8 @@ enum ModelFormat {
     /// Every enum case name of the model, as Swift spells it: the decoder lists those that a
     /// given enum's coding keys accept, to say which cases exist.
     static let knownCases = [
-        "latches", "triggers", "triggersWhenSet", "discarded", "needed", "waitUntilClear", "write", "read", "update",
-        "statement", "call", "fixed", "pciBar",
+        "latches", "triggers", "triggersWhenSet", "discarded", "needed", "waitUntilClear", "expect", "deferred", "write", "read", "update",
+        "statement", "call", "fixed", "pciBar", "dmaIssue", "dmaInterrupt",
     ]
 
     static func cases<Key: CodingKey>(of type: Key.Type) -> [String] {

@@ -20,6 +20,7 @@ struct GuestBatchRuntime {
             ("ENTRIES", "entries", "entries in those batches"),
             ("DIRECT", "direct_accesses", "port accesses the guest made itself"),
             ("WAIT_RESUMES", "wait_resumes", "batches resumed after an early stop"),
+            ("EXPECT_STOPS", "expect_stops", "batches cut at an unmet expectation"),
             ("HOST_ERRORS", "host_errors", "batches replayed after a host error"),
         ]
     }
@@ -56,7 +57,8 @@ struct GuestBatchRuntime {
                         ("gpa", "guest-physical address of @queue"),
                         ("dest", "where each queued entry's value goes once it has run, or NULL"),
                         ("count", "entries queued and not yet submitted"),
-                        ("in_issue", "inside ->qc_issue(), whose end submits: operations may leave the batch open"),
+                        ("hold", "the batch is held: inside ->qc_issue() or one of the driver's own paths, which submit it at their end, operations leave it open"),
+                        ("cut", "an IN_EXPECT entry missed its expected bits: the accesses queued after it are dropped, as the stock driver would not have made them"),
                     ]),
                 members: [
                     CMember("struct ata_port *", "ap"),
@@ -66,7 +68,8 @@ struct GuestBatchRuntime {
                     CMember("phys_addr_t", "gpa"),
                     CMember("u32 *", "dest[\(naming.maxEntries)]"),
                     CMember("unsigned int", "count"),
-                    CMember("bool", "in_issue"),
+                    CMember("bool", "hold"),
+                    CMember("bool", "cut"),
                 ]),
             .variable(storage: "static", CDeclaration("int", "pvgen_transport_param", .expression("PVGEN_TRANSPORT_AUTO"))),
             .variable(storage: "static", CDeclaration("int", "pvgen_transport_active", .expression("PVGEN_TRANSPORT_AUTO"))),
@@ -162,8 +165,9 @@ struct GuestBatchRuntime {
                 "void", "pvgen_exec_direct", Params("struct pvgen_port *pp", "struct \(naming.entryStruct) *e"),
                 comment: """
                     Perform one entry with plain port I/O, as libata does without pvgen
-                    (IN_WAIT is ata_wait_idle()): the direct transport, and the replay of
-                    entries a host did not run.
+                    (IN_WAIT is ata_wait_idle(); an IN_EXPECT whose read misses its
+                    expected bits cuts the batch): the direct transport, and the replay
+                    of entries a host did not run.
                     """
             ) {
                 Decl("u32", "value")
@@ -183,6 +187,13 @@ struct GuestBatchRuntime {
                         "value = pvgen_pio_in(e->width, e->port)"
                         "pvgen_stat_add(PVGEN_STAT_DIRECT, 1)"
                         "e->value = pvgen_wait_more(pp, e, value)"
+                        CStatement.break
+                    },
+                    Case(op(.inExpect)) {
+                        "value = pvgen_pio_in(e->width, e->port)"
+                        "pvgen_stat_add(PVGEN_STAT_DIRECT, 1)"
+                        If("(value & e->mask) != e->value") { "pp->cut = true" }
+                        "e->value = value"
                         CStatement.break
                     },
                     Case(op(.update)) {
@@ -231,24 +242,37 @@ struct GuestBatchRuntime {
             },
             Function(
                 "void", "pvgen_replay", Params("struct pvgen_port *pp", "unsigned int from", "long rc"),
-                comment: "Run entries [@from, count) of the open batch with plain port I/O."
+                comment: "Run entries [@from, count) of the open batch with plain port I/O, up to a cut."
             ) {
                 Decl("unsigned int", "i")
                 Call("WARN_ONCE", "1", "DRV_NAME \": host answered %ld to a batch of %u, replaying %u entries\\n\"", "rc", "pp->count", "pp->count - from")
                 "pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1)"
-                For("i = from; i < pp->count; i++") {
+                For("i = from; i < pp->count && !pp->cut; i++") {
                     "pvgen_exec_direct(pp, &pp->queue[i])"
                     "pvgen_deliver(pp, i)"
                 }
             },
             Function(
-                "void", "pvgen_submit", Params("struct pvgen_port *pp"),
+                "bool", "pvgen_cut_after", Params("const struct pvgen_port *pp", "long done", "unsigned int n"),
+                comment: """
+                    Whether the host stopped a batch of @n after @done entries because the
+                    last of them is an IN_EXPECT whose read missed: the next entry was never
+                    reached, so it is still pending (after a device failure it holds the
+                    error).
+                    """
+            ) {
+                If("done <= 0 || done >= n || pp->queue[done - 1].op != \(op(.inExpect))") { Return("false") }
+                Return("READ_ONCE(pp->queue[done].result) == \(pending)")
+            },
+            Function(
+                "void", "pvgen_run", Params("struct pvgen_port *pp"),
                 comment: """
                     Run the open batch in one exit and deliver the values it read. When the
                     host stops after an IN_WAIT entry whose port read busy, poll that port
-                    here (bounded as ata_wait_idle()) and resubmit the rest; when it reports
-                    an error, replay what it did not run with port I/O. No access is lost or
-                    run twice, and the batch is empty on return.
+                    here (bounded as ata_wait_idle()) and resubmit the rest; when it stops
+                    after an IN_EXPECT entry that missed, drop the rest and mark the batch
+                    cut; when it reports an error, replay what it did not run with port
+                    I/O. No access is lost or run twice, and the queue is empty on return.
                     """
             ) {
                 While("pp->count") {
@@ -271,10 +295,16 @@ struct GuestBatchRuntime {
                             .expression("pvgen_deliver(pp, done - 1)"),
                         ],
                         else: [
-                            .if("done < n", [
-                                .expression("pvgen_replay(pp, done, READ_ONCE(pp->queue[done].result))"),
+                            .if("pvgen_cut_after(pp, done, n)", [
+                                .expression("pvgen_stat_add(PVGEN_STAT_EXPECT_STOPS, 1)"),
+                                .expression("pp->cut = true"),
                                 .break,
-                            ], else: nil)
+                            ], else: [
+                                .if("done < n", [
+                                    .expression("pvgen_replay(pp, done, READ_ONCE(pp->queue[done].result))"),
+                                    .break,
+                                ], else: nil)
+                            ])
                         ])
                     Comment("Move what did not run to the start of the page.")
                     "pp->count = n - done"
@@ -283,6 +313,13 @@ struct GuestBatchRuntime {
                     For("i = 0; i < pp->count; i++") { "pp->queue[i].result = \(pending)" }
                 }
                 "pp->count = 0"
+            },
+            Function(
+                "void", "pvgen_submit", Params("struct pvgen_port *pp"),
+                comment: "End the batch: run what it holds; the next batch starts uncut."
+            ) {
+                "pvgen_run(pp)"
+                "pp->cut = false"
             },
         ]
     }
@@ -295,6 +332,8 @@ struct GuestBatchRuntime {
                 Params("struct pvgen_port *pp", "u8 op", "u8 width", "u16 port", "u32 value", "u32 mask", "u32 *dest"),
                 comment: "Queue one entry, or perform it at once on the direct transport."
             ) {
+                Comment("After a missed expectation the stock driver takes another path.")
+                If("pp->cut") { Return() }
                 If("pp->transport == PVGEN_TRANSPORT_DIRECT") {
                     CStatement.declaration(
                         CDeclaration(entry, "direct", .designated([
@@ -305,7 +344,7 @@ struct GuestBatchRuntime {
                     If("dest") { "*dest = direct.value" }
                     Return()
                 }
-                If("pp->count == \(naming.maxEntries)") { "pvgen_submit(pp)" }
+                If("pp->count == \(naming.maxEntries)") { "pvgen_run(pp)" }
                 Call(naming.entryInit, "&pp->queue[pp->count]", "op", "width", "port", "value", "mask")
                 "pp->dest[pp->count++] = dest"
             },
@@ -318,14 +357,20 @@ struct GuestBatchRuntime {
             Function("void", "pvgen_append_in_wait", Params("struct pvgen_port *pp", "u8 width", "u16 port", "u32 mask")) {
                 Call("pvgen_append", "pp", op(.inWait), "width", "port", "0", "mask", "NULL")
             },
+            Function(
+                "void", "pvgen_append_in_expect",
+                Params("struct pvgen_port *pp", "u8 width", "u16 port", "u32 mask", "u32 expected", "u32 *dest")
+            ) {
+                Call("pvgen_append", "pp", op(.inExpect), "width", "port", "expected", "mask", "dest")
+            },
             Function("void", "pvgen_append_rmw", Params("struct pvgen_port *pp", "u8 width", "u16 port", "u32 mask", "u32 value")) {
                 Call("pvgen_append", "pp", op(.update), "width", "port", "value", "mask", "NULL")
             },
             Function(
                 "void", "pvgen_op_done", Params("struct pvgen_port *pp"),
-                comment: "Outside ->qc_issue() no operation leaves a batch open."
+                comment: "Unless the batch is held, no operation leaves it open."
             ) {
-                If("!pp->in_issue") { "pvgen_submit(pp)" }
+                If("!pp->hold") { "pvgen_submit(pp)" }
             },
         ]
     }

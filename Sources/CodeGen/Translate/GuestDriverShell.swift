@@ -4,19 +4,29 @@ import HypercallABI
 /// The libata PCI driver around the planned sequences: queue allocation, transport
 /// detection, the operations table and module registration.
 extension GuestBatchRuntime {
-    func driver(operations: [(String, String)]) -> [CTopLevel] {
-        portSetup() + detection() + registration(operations: operations)
+    /// `operations`: (ata_port_operations member, function); `paths`: the model's own paths.
+    func driver(operations: [(String, String)], paths: [DriverPath: String]) -> [CTopLevel] {
+        portSetup(issueDMA: paths[.dmaIssue]) + interrupt(finishDMA: paths[.dmaInterrupt]) + detection()
+            + registration(operations: operations, ownInterrupt: paths[.dmaInterrupt] != nil)
     }
 
-    func portSetup() -> [CTopLevel] {
+    func portSetup(issueDMA: String?) -> [CTopLevel] {
         let blockChecks = device.blocks.map { "!base[\(device.blocks.firstIndex(of: $0)!)]" }
         return [
-            Function("unsigned int", "pvgen_qc_issue", Params("struct ata_queued_cmd *qc")) {
+            Function(
+                "unsigned int", "pvgen_qc_issue", Params("struct ata_queued_cmd *qc"),
+                comment: issueDMA == nil
+                    ? "libata's issue path with the batch held, so that it ends in as few exits as the planner allows."
+                    : "A DMA command in one batch; other protocols take libata's path with the batch held."
+            ) {
                 Decl("struct pvgen_port *", "pp", "qc->ap->private_data")
                 Decl("unsigned int", "ret")
-                "pp->in_issue = true"
+                if let issueDMA {
+                    If("qc->tf.protocol == ATA_PROT_DMA") { Return(Call(issueDMA, "qc")) }
+                }
+                "pp->hold = true"
                 "ret = ata_bmdma_qc_issue(qc)"
-                "pp->in_issue = false"
+                "pp->hold = false"
                 Comment("No batch stays open once the command is issued.")
                 "pvgen_submit(pp)"
                 Return("ret")
@@ -120,7 +130,43 @@ extension GuestBatchRuntime {
         ]
     }
 
-    func registration(operations: [(String, String)]) -> [CTopLevel] {
+    /// With the model's DMA interrupt path: libata's BMDMA interrupt handler
+    /// (`ata_bmdma_interrupt`) with that path in place of `ata_bmdma_port_intr` where it applies.
+    func interrupt(finishDMA: String?) -> [CTopLevel] {
+        guard let finishDMA else { return [] }
+        return [
+            Function(
+                "unsigned int", "pvgen_port_intr", Params("struct ata_port *ap", "struct ata_queued_cmd *qc"),
+                comment: "A DMA command's completion in one batch; anything else as libata does it."
+            ) {
+                If("ap->hsm_task_state == HSM_ST_LAST && ata_is_dma(qc->tf.protocol)") { Return(Call(finishDMA, "ap", "qc")) }
+                Return("ata_bmdma_port_intr(ap, qc)")
+            },
+            Function(
+                "irqreturn_t", "pvgen_interrupt", Params("int irq", "void *dev_instance"),
+                comment: """
+                    ata_bmdma_interrupt() with pvgen_port_intr() per port. Its retry for a
+                    lost interrupt needs ->sff_irq_check, which these operations leave unset
+                    (as ata_bmdma_port_ops does), so there is none here either.
+                    """
+            ) {
+                Decl("struct ata_host *", "host", "dev_instance")
+                Decl("unsigned int", "handled", "0")
+                Decl("unsigned long", "flags")
+                Decl("unsigned int", "i")
+                "spin_lock_irqsave(&host->lock, flags)"
+                For("i = 0; i < host->n_ports; i++") {
+                    Decl("struct ata_port *", "ap", "host->ports[i]")
+                    Decl("struct ata_queued_cmd *", "qc", "ata_qc_from_tag(ap, ap->link.active_tag)")
+                    If("qc && !(qc->tf.flags & ATA_TFLAG_POLLING)") { "handled |= pvgen_port_intr(ap, qc)" }
+                }
+                "spin_unlock_irqrestore(&host->lock, flags)"
+                Return("IRQ_RETVAL(handled)")
+            },
+        ]
+    }
+
+    func registration(operations: [(String, String)], ownInterrupt: Bool) -> [CTopLevel] {
         let ops: [(String, CInitializer)] =
             [
                 ("inherits", .expression("&ata_bmdma_port_ops")),
@@ -142,8 +188,22 @@ extension GuestBatchRuntime {
                         ("port_ops", .expression("&pvgen_port_ops")),
                     ])))
                 Decl("const struct ata_port_info *", "ppi[]", "{ &info, NULL }")
+                if ownInterrupt {
+                    Decl("struct ata_host *", "host")
+                    Decl("int", "rc")
+                }
                 "WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev))"
-                Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+                if ownInterrupt {
+                    Comment("ata_pci_bmdma_init_one() with pvgen_interrupt(), as ata_piix sets itself up.")
+                    "rc = pcim_enable_device(pdev)"
+                    If("rc") { Return("rc") }
+                    "rc = ata_pci_bmdma_prepare_host(pdev, ppi, &host)"
+                    If("rc") { Return("rc") }
+                    "pci_set_master(pdev)"
+                    Return("ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht)")
+                } else {
+                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+                }
             },
             .variable(
                 storage: "static const", CDeclaration("struct pci_device_id", "pvgen_pci_tbl[]",

@@ -21,7 +21,13 @@ struct GuestModuleTranslator {
         items += runtime.declarations()
         items += runtime.functions()
         items += plan.sequences.map(sequenceFunction)
-        items += runtime.driver(operations: plan.sequences.map { ($0.sequence.operation, functionName($0.sequence)) })
+        items += runtime.driver(
+            operations: plan.sequences.compactMap { sequencePlan in
+                sequencePlan.sequence.operation.map { ($0, functionName(sequencePlan.sequence)) }
+            },
+            paths: Dictionary(plan.sequences.compactMap { sequencePlan in
+                sequencePlan.sequence.path.map { ($0, functionName(sequencePlan.sequence)) }
+            }) { first, _ in first })
         return CFile(kind: .source, items: items)
     }
 
@@ -34,7 +40,9 @@ struct GuestModuleTranslator {
             Each register sequence libata runs per command is the stock one, access for
             access, but queued as \(naming.entryStruct) entries and handed to the host
             in one exit where pvgen's planner allows: a batch ends after a write that
-            triggers the device or a read whose value the driver needs. Without a
+            triggers the device or a read whose value the driver needs. Where the
+            model has the driver's own paths, a DMA command is issued in one batch
+            and finished from its interrupt in another. Without a
             pvgen host (no KVM, or no handler for the probe hypercall or doorbell),
             every access is plain port I/O, as in ata_piix.
             """
@@ -64,38 +72,30 @@ struct GuestModuleTranslator {
 
     func sequenceFunction(_ sequencePlan: SequencePlan) -> CTopLevel {
         let sequence = sequencePlan.sequence
-        let guards = Dictionary(uniqueKeysWithValues: sequence.guards.map { ($0.name, $0.condition) })
-        let neededReads = sequencePlan.steps.compactMap { planned -> String? in
-            if case .read(_, .needed(let variable)) = planned.step.action { return variable }
-            return nil
-        }
-        // Consecutive steps under the same guard share one if block, as in the stock code.
-        var groups: [(String?, [PlannedStep])] = []
+        var keptValues: [String] = []
         for planned in sequencePlan.steps {
-            if let last = groups.last, last.0 == planned.step.guardName {
-                groups[groups.count - 1].1.append(planned)
-            } else {
-                groups.append((planned.step.guardName, [planned]))
+            if case .read(_, let use) = planned.step.action, let variable = use.variable, !keptValues.contains(variable) {
+                keptValues.append(variable)
             }
         }
         let channelIsParameter = sequence.parameters.contains { $0.name == "ap" } || sequence.locals.contains { $0.name == "ap" }
-        let comment = sequence.summary.prefix(1).uppercased() + sequence.summary.dropFirst() + "."
-            + (sequencePlan.submitsAtEnd ? "" : " libata always runs \(sequence.continuesInto.joined(separator: " or ")) next, so the batch stays open.")
+        var comment = sequence.summary.prefix(1).uppercased() + sequence.summary.dropFirst() + "."
+        if !sequencePlan.submitsAtEnd {
+            comment += " libata always runs \(sequence.continuesInto.joined(separator: " or ")) next, so the batch stays open."
+        }
+        if sequence.holdsBatch {
+            comment += " One batch: what it calls leaves the batch open, and it submits once."
+        }
         return Function(
             sequence.returnType, functionName(sequence),
             sequence.parameters.map { CDeclaration($0.type, $0.name) }, comment: comment
         ) {
             for local in sequence.locals { Decl(local.type, local.name, local.initializer) }
             Decl("struct pvgen_port *", "pp", channelIsParameter ? "ap->private_data" : "\(sequence.channel)->private_data")
-            for variable in neededReads { Decl("u32", variable, "0") }
-            for (guardName, steps) in groups {
-                if let guardName, let condition = guards[guardName] {
-                    If(condition) { steps.flatMap(statements) }
-                } else {
-                    steps.flatMap(statements)
-                }
-            }
-            if sequencePlan.submitsAtEnd && !endsSubmitted(sequencePlan) { "pvgen_op_done(pp)" }
+            for variable in keptValues { Decl("u32", variable, "0") }
+            if sequence.holdsBatch { "pp->hold = true" }
+            grouped(sequencePlan.steps.map { ($0.step, $0.access, $0.submitAfter) }, in: sequencePlan)
+            if sequencePlan.submitsAtEnd && !sequence.holdsBatch && !endsSubmitted(sequencePlan) { "pvgen_op_done(pp)" }
             if let result = sequence.result { Return(result) }
         }
     }
@@ -106,29 +106,88 @@ struct GuestModuleTranslator {
         return last.submitAfter != nil && last.step.guardName == nil
     }
 
-    func statements(for planned: PlannedStep) -> [CStatement] {
-        var body: [CStatement] = planned.step.note.map { [.comment($0)] } ?? []
-        let width = planned.access.map { "\($0.register.width.rawValue)" } ?? ""
-        switch planned.step.action {
+    /// Steps in order; consecutive steps under the same guard share one if block, as in the
+    /// stock code.
+    func grouped(_ steps: [(Step, PlannedAccess?, BatchBoundary?)], in sequencePlan: SequencePlan) -> [CStatement] {
+        let guards = Dictionary(uniqueKeysWithValues: sequencePlan.sequence.guards.map { ($0.name, $0.condition) })
+        var groups: [(String?, [(Step, PlannedAccess?, BatchBoundary?)])] = []
+        for step in steps {
+            if let last = groups.last, last.0 == step.0.guardName {
+                groups[groups.count - 1].1.append(step)
+            } else {
+                groups.append((step.0.guardName, [step]))
+            }
+        }
+        return groups.flatMap { guardName, steps -> [CStatement] in
+            let body = steps.flatMap { statements(for: $0.0, access: $0.1, submitAfter: $0.2, in: sequencePlan) }
+            guard let guardName, let condition = guards[guardName] else { return body }
+            return [.if(condition, body, else: nil)]
+        }
+    }
+
+    func statements(for step: Step, access: PlannedAccess?, submitAfter: BatchBoundary?, in sequencePlan: SequencePlan) -> [CStatement] {
+        var body: [CStatement] = step.note.map { [.comment($0)] } ?? []
+        let width = access.map { "\($0.register.width.rawValue)" } ?? ""
+        let port = access.map { self.port(of: $0.register) } ?? ""
+        switch step.action {
         case .write(_, let value, _):
-            body.append(.expression(Call("pvgen_append_out", "pp", width, port(of: planned.access!.register), value)))
+            body.append(.expression(Call("pvgen_append_out", "pp", width, port, value)))
         case .read(_, .discarded):
-            body.append(.expression(Call("pvgen_append_in", "pp", width, port(of: planned.access!.register), "NULL")))
-        case .read(_, .needed(let variable)):
-            body.append(.expression(Call("pvgen_append_in", "pp", width, port(of: planned.access!.register), "&\(variable)")))
+            body.append(.expression(Call("pvgen_append_in", "pp", width, port, "NULL")))
+        case .read(_, .needed(let variable)), .read(_, .deferred(let variable)):
+            body.append(.expression(Call("pvgen_append_in", "pp", width, port, "&\(variable)")))
         case .read(_, .waitUntilClear(let mask)):
-            body.append(.expression(Call("pvgen_append_in_wait", "pp", width, port(of: planned.access!.register), mask)))
+            body.append(.expression(Call("pvgen_append_in_wait", "pp", width, port, mask)))
+        case .read(_, .expect(let mask, let equals, let variable, _)):
+            body.append(.expression(Call("pvgen_append_in_expect", "pp", width, port, mask, equals, "&\(variable)")))
         case .update(_, let keep, let set, _):
-            body.append(.expression(Call("pvgen_append_rmw", "pp", width, port(of: planned.access!.register), cHex(keep), set)))
+            body.append(.expression(Call("pvgen_append_rmw", "pp", width, port, cHex(keep), set)))
         case .statement(let text):
             body.append(.expression(.raw(text)))
         case .call(let callee, let arguments):
             body.append(.expression(.call("pvgen_\(callee)", arguments.map { .raw($0) })))
         }
-        if let boundary = planned.submitAfter {
-            body.append(.comment("Submit: \(boundary)."))
+        switch submitAfter {
+        case .triggersDevice?:
+            body.append(.comment("Submit, unless the batch is held: \(submitAfter!)."))
+            body.append(.expression(Call("pvgen_op_done", "pp")))
+        case .valueNeeded?:
+            body.append(.comment("Submit: \(submitAfter!)."))
             body.append(.expression(Call("pvgen_submit", "pp")))
+        case .batchHeld?:
+            body.append(.expression(.raw("pp->hold = false")))
+            body.append(.comment("Submit: \(submitAfter!)."))
+            body.append(.expression(Call("pvgen_submit", "pp")))
+            body += expectationChecks(sequencePlan)
+        case nil:
+            break
         }
         return body
+    }
+
+    /// After a held batch: the path the stock driver takes where an expectation was missed.
+    /// The host stopped at the first miss, so the checks run in order and only the first
+    /// missed one applies; reads after it did not run.
+    func expectationChecks(_ sequencePlan: SequencePlan) -> [CStatement] {
+        let expectations = sequencePlan.steps.compactMap { planned -> (String, [Step])? in
+            guard case .read(_, .expect(let mask, let equals, let variable, let otherwise)) = planned.step.action else { return nil }
+            return (missed(variable, mask: mask, equals: equals), otherwise)
+        }
+        guard !expectations.isEmpty else { return [] }
+        let chain = expectations.reversed().reduce(nil as [CStatement]?) { rest, expectation in
+            let otherwise = grouped(expectation.1.map { ($0, nil, nil) }, in: sequencePlan)
+            return [.if(expectation.0, otherwise, else: rest)]
+        }
+        return chain ?? []
+    }
+
+    /// The C condition under which a read into `variable` missed `(value & mask) == equals`.
+    func missed(_ variable: String, mask: String, equals: String) -> String {
+        func operand(_ expression: String) -> String {
+            expression.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? expression : "(\(expression))"
+        }
+        if equals == "0" { return "\(variable) & \(operand(mask))" }
+        if equals == mask { return "!(\(variable) & \(operand(mask)))" }
+        return "(\(variable) & \(operand(mask))) != \(operand(equals))"
     }
 }

@@ -18,6 +18,8 @@ extension HostStubTranslator {
     struct OpUse {
         var valueIsInput: Bool
         var usesMask: Bool
+        /// The value holds bits compared under the mask, so it may have no bit outside it.
+        var valueWithinMask = false
         var reads: Bool
         var writes: Bool
     }
@@ -28,6 +30,7 @@ extension HostStubTranslator {
         case .in: OpUse(valueIsInput: false, usesMask: false, reads: true, writes: false)
         case .inWait: OpUse(valueIsInput: false, usesMask: true, reads: true, writes: false)
         case .update: OpUse(valueIsInput: true, usesMask: true, reads: true, writes: true)
+        case .inExpect: OpUse(valueIsInput: true, usesMask: true, valueWithinMask: true, reads: true, writes: false)
         }
     }
 
@@ -135,7 +138,7 @@ extension HostStubTranslator {
         for code in abi.ops {
             let use = use(of: code.op)
             var terms = [use.usesMask ? "(e->mask & ~wmask)" : "e->mask"]
-            if use.valueIsInput { terms.append("(e->value & ~wmask)") }
+            if use.valueIsInput { terms.append(use.valueWithinMask ? "(e->value & ~e->mask)" : "(e->value & ~wmask)") }
             var condition = terms.joined(separator: " || ")
             if terms.count == 1, condition.hasPrefix("(") { condition = String(condition.dropFirst().dropLast()) }
             reservedCases.append(CSwitchCase([op(code.op)], [.if(condition, [.return(.raw(reserved))], else: nil), .break]))
@@ -249,6 +252,7 @@ extension HostStubTranslator {
 
     func runBatch() -> CFunction {
         let inWait = op(.inWait)
+        let inExpect = op(.inExpect)
         return Exported(
             "long", naming.host("run_batch"), Params("const \(host) *h", "__u64 gpa", "__u32 count"),
             doc: KernelDoc(
@@ -258,13 +262,14 @@ extension HostStubTranslator {
                     ("count", "number of entries"),
                 ],
                 body: docLines(
-                    "Checks @count, the alignment of @gpa and the range of the queue before touching guest memory; copies the queue once into a stack buffer; validates every entry of the copy; only then runs the entries in order. Execution stops after an IN_WAIT whose (value & mask) != 0 (that entry completed) or at an entry whose port callback fails (its result becomes \(error("io"))). value and result of every entry that ran are written back; the rest keep the guest's \(pending). Guest memory outside the queue is never read or written.",
+                    "Checks @count, the alignment of @gpa and the range of the queue before touching guest memory; copies the queue once into a stack buffer; validates every entry of the copy; only then runs the entries in order. Execution stops after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value & mask) differs from the expected bits (that entry completed), or at an entry whose port callback fails (its result becomes \(error("io"))). value and result of every entry that ran are written back; the rest keep the guest's \(pending). Guest memory outside the queue is never read or written.",
                     returns: "the number of entries completed with \(ok), or a negative \(naming.error(named: "*")) when the call was refused and no entry ran. If writing results back fails after entries ran, the count is still returned: the device side effects happened."))
         ) {
             Decl("\(entry)", "q[\(naming.maxEntries)]")
             Decl("bool", "did_read[\(naming.maxEntries)]")
             Decl("__u32", "done", "0")
             Decl("__u32", "ran", "0")
+            Decl("__u32", "expected")
             Decl("__u32", "i")
             Decl("int", "ret")
             "ret = check_queue(h, gpa, count)"
@@ -281,12 +286,16 @@ extension HostStubTranslator {
             }
             CStatement.blank
             For("i = 0; i < count; i++") {
+                Comment("An IN_EXPECT's expected bits, before the read replaces them.")
+                "expected = q[i].value"
                 "q[i].result = run_entry(h, &q[i], &did_read[i])"
                 "ran = i + 1"
                 If("q[i].result != \(ok)") { CStatement.break }
                 "done++"
                 Comment("A stop bit: the entry completed, the guest polls on.")
                 If("q[i].op == \(inWait) && (q[i].value & q[i].mask)") { CStatement.break }
+                Comment("An unmet expectation: the guest takes the other path.")
+                If("q[i].op == \(inExpect) && (q[i].value & q[i].mask) != expected") { CStatement.break }
             }
             "write_back(h, gpa, q, did_read, ran)"
             Return("done")

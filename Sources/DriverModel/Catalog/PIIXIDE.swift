@@ -238,5 +238,72 @@ public enum PIIXIDE {
             steps: [read("altstatus", .needed(into: "status"))],
             result: "status"
         ),
+        AccessSequence(
+            name: "issue_dma",
+            summary: "issue an ATA DMA command as ata_bmdma_qc_issue() does, its waits for idle queued as IN_WAIT entries",
+            path: .dmaIssue,
+            returnType: "unsigned int",
+            parameters: [qc],
+            channel: "qc->ap",
+            locals: [CVariable(type: "struct ata_port *", name: "ap", initializer: "qc->ap")],
+            steps: [
+                Step(.statement("WARN_ON_ONCE(qc->tf.flags & ATA_TFLAG_POLLING)")),
+                Step(
+                    .read(register: "status", use: waitIdle),
+                    note: "ata_dev_select(): wait for idle, select, wait for idle again."),
+                Step(.call(sequence: "dev_select", arguments: ["ap", "qc->dev->devno"])),
+                read("status", waitIdle),
+                Step(.call(sequence: "tf_load", arguments: ["ap", "&qc->tf"])),
+                Step(.call(sequence: "bmdma_setup", arguments: ["qc"])),
+                Step(.call(sequence: "bmdma_start", arguments: ["qc"])),
+                Step(.statement("ap->hsm_task_state = HSM_ST_LAST")),
+            ],
+            result: "0"
+        ),
+        AccessSequence(
+            name: "dma_intr",
+            summary: "finish a DMA command from its interrupt, as ata_bmdma_port_intr() and __ata_sff_port_intr() do in HSM_ST_LAST",
+            path: .dmaInterrupt,
+            returnType: "unsigned int",
+            parameters: [ap, qc],
+            channel: "ap",
+            guards: [
+                Guard(name: "dma_error", condition: "unlikely(host_stat & ATA_DMA_ERR)"),
+                Guard(name: "failed", condition: "unlikely(qc->err_mask)"),
+            ],
+            steps: [
+                Step(
+                    .read(
+                        register: "bmdma_status",
+                        use: .expect(
+                            mask: "ATA_DMA_INTR", equals: "ATA_DMA_INTR", into: "host_stat",
+                            otherwise: [
+                                Step(.statement("ap->stats.idle_irq++"), note: "Not our interrupt (ata_sff_idle_irq())."),
+                                Step(.statement("return 0")),
+                            ])),
+                    note: "The engine's status: not our interrupt unless INTR is set."),
+                Step(.call(sequence: "bmdma_stop", arguments: ["qc"]), note: "Before anything else, clear the start bit."),
+                Step(
+                    .read(
+                        register: "altstatus",
+                        use: .expect(
+                            mask: "ATA_BUSY", equals: "0", into: "status",
+                            otherwise: [
+                                Step(
+                                    .statement("qc->err_mask |= AC_ERR_HSM"),
+                                    note: "Busy with the engine stopped: an HSM violation."),
+                                Step(.statement("ap->hsm_task_state = HSM_ST_ERR")),
+                                Step(.call(sequence: "irq_clear", arguments: ["ap"])),
+                            ])),
+                    note: "ata_sff_irq_status(): altstatus, then status, which clears INTRQ."),
+                read("status", .deferred(into: "status")),
+                Step(.call(sequence: "irq_clear", arguments: ["ap"])),
+                Step(.statement("qc->err_mask |= AC_ERR_HOST_BUS"), when: "dma_error"),
+                Step(.statement("ap->hsm_task_state = HSM_ST_ERR"), when: "dma_error"),
+                Step(.statement("ata_sff_hsm_move(ap, qc, status, 0)")),
+                Step(.statement("ata_ehi_push_desc(&ap->link.eh_info, \"BMDMA stat 0x%x\", host_stat)"), when: "failed"),
+            ],
+            result: "1"
+        ),
     ]
 }

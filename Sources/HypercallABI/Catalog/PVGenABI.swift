@@ -1,8 +1,8 @@
-/// pvgen's built-in batch ABI, version 1.
+/// pvgen's built-in batch ABI, version 2 (version 1 had no IN_EXPECT).
 public enum PVGenABI {
     public static let abi = BatchABI(
         prefix: "pvgen",
-        version: 1,
+        version: 2,
         probe: Hypercall(
             name: "probe", number: 0x7076_0001,
             arguments: [HypercallArgument(name: "abi_version", register: .rbx, summary: "the ABI version the guest speaks")],
@@ -23,8 +23,8 @@ public enum PVGenABI {
                 LayoutField(name: "op", type: .u8, offset: 0, summary: "PVGEN_OP_*"),
                 LayoutField(name: "width", type: .u8, offset: 1, summary: "access width in bytes: 1, 2 or 4"),
                 LayoutField(name: "port", type: .u16, offset: 2, summary: "I/O port"),
-                LayoutField(name: "value", type: .u32, offset: 4, summary: "written value; the host stores the value read"),
-                LayoutField(name: "mask", type: .u32, offset: 8, summary: "stop mask (IN_WAIT) or keep mask (RMW), else 0"),
+                LayoutField(name: "value", type: .u32, offset: 4, summary: "written or expected value; the host stores the value read"),
+                LayoutField(name: "mask", type: .u32, offset: 8, summary: "stop mask (IN_WAIT), keep mask (RMW) or compared bits (IN_EXPECT), else 0"),
                 LayoutField(name: "result", type: .s32, offset: 12, summary: "PVGEN_RESULT_* or a negative PVGEN_ERR_*, written by the host"),
             ],
             summary: "one port access of a batch queue"),
@@ -34,6 +34,7 @@ public enum PVGenABI {
             OpCode(op: .in, code: 2, summary: "read port into value"),
             OpCode(op: .inWait, code: 3, summary: "read into value; stop after it if value & mask"),
             OpCode(op: .update, code: 4, summary: "write (read & mask) | value; value = read"),
+            OpCode(op: .inExpect, code: 5, summary: "read into value; stop after it unless (value & mask) == the value written"),
         ],
         results: [
             StatusCode(name: "pending", value: 1, summary: "set by the guest; kept if not reached"),

@@ -366,6 +366,86 @@ static const struct rig_access rig_flush_then_verify_busy_accesses[] = {
 
 static const __u8 rig_flush_then_verify_busy_batches[] = { 6, 11, 1, 1 };
 
+/* dma_own_read_lba48: READ DMA EXT through the driver's own paths: one batch issues it, one finishes it */
+static const struct rig_access rig_dma_own_read_lba48_accesses[] = {
+	/* submission 1 of 2 */
+	{ PVGEN_OP_IN_WAIT, 1, 0x1f7, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 1, 0x1f6, 0xa0, 0x00 },	/* device = select */
+	{ PVGEN_OP_IN, 1, 0x3f6, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_IN_WAIT, 1, 0x1f7, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 1, 0x1f1, 0x00, 0x00 },	/* feature = tf->hob_feature */
+	{ PVGEN_OP_OUT, 1, 0x1f2, 0x01, 0x00 },	/* nsect = tf->hob_nsect */
+	{ PVGEN_OP_OUT, 1, 0x1f3, 0x34, 0x00 },	/* lbal = tf->hob_lbal */
+	{ PVGEN_OP_OUT, 1, 0x1f4, 0x12, 0x00 },	/* lbam = tf->hob_lbam */
+	{ PVGEN_OP_OUT, 1, 0x1f5, 0x00, 0x00 },	/* lbah = tf->hob_lbah */
+	{ PVGEN_OP_OUT, 1, 0x1f1, 0x00, 0x00 },	/* feature = tf->feature */
+	{ PVGEN_OP_OUT, 1, 0x1f2, 0x00, 0x00 },	/* nsect = tf->nsect */
+	{ PVGEN_OP_OUT, 1, 0x1f3, 0x9a, 0x00 },	/* lbal = tf->lbal */
+	{ PVGEN_OP_OUT, 1, 0x1f4, 0x78, 0x00 },	/* lbam = tf->lbam */
+	{ PVGEN_OP_OUT, 1, 0x1f5, 0x56, 0x00 },	/* lbah = tf->lbah */
+	{ PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0x00 },	/* device = tf->device */
+	{ PVGEN_OP_IN_WAIT, 1, 0x1f7, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 4, 0xc004, 0x10000, 0x00 },	/* bmdma_prd = ap->bmdma_prd_dma */
+	{ PVGEN_OP_RMW, 1, 0xc000, 0x08, 0xf6 },	/* bmdma_cmd = (bmdma_cmd & 0xf6) | (rw ? 0 : ATA_DMA_WR) */
+	{ PVGEN_OP_OUT, 1, 0x1f7, 0x25, 0x00 },	/* command = tf->command */
+	{ PVGEN_OP_IN, 1, 0x3f6, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_RMW, 1, 0xc000, 0x01, 0xff },	/* bmdma_cmd = (bmdma_cmd & 0xff) | (ATA_DMA_START) */
+	/* submission 2 of 2 */
+	{ PVGEN_OP_IN_EXPECT, 1, 0xc002, 0x04, 0x04 },	/* bmdma_status & (ATA_DMA_INTR) == ATA_DMA_INTR or cut */
+	{ PVGEN_OP_RMW, 1, 0xc000, 0x00, 0xfe },	/* bmdma_cmd = (bmdma_cmd & 0xfe) | (0) */
+	{ PVGEN_OP_IN, 1, 0x3f6, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_IN_EXPECT, 1, 0x3f6, 0x00, 0x80 },	/* altstatus & (ATA_BUSY) == 0 or cut */
+	{ PVGEN_OP_IN, 1, 0x1f7, 0x00, 0x00 },	/* status */
+	{ PVGEN_OP_RMW, 1, 0xc002, 0x00, 0xff },	/* bmdma_status = (bmdma_status & 0xff) | (0) */
+};
+
+static const __u8 rig_dma_own_read_lba48_batches[] = { 21, 6 };
+
+/* dma_own_write_lba28_ch1_dev1: WRITE DMA on the secondary slave through the driver's own paths, device control changed */
+static const struct rig_access rig_dma_own_write_lba28_ch1_dev1_accesses[] = {
+	/* submission 1 of 2 */
+	{ PVGEN_OP_IN_WAIT, 1, 0x177, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 1, 0x176, 0xb0, 0x00 },	/* device = select */
+	{ PVGEN_OP_IN, 1, 0x376, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_IN_WAIT, 1, 0x177, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 1, 0x376, 0x08, 0x00 },	/* devctl = tf->ctl */
+	{ PVGEN_OP_IN_WAIT, 1, 0x177, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 1, 0x171, 0x00, 0x00 },	/* feature = tf->feature */
+	{ PVGEN_OP_OUT, 1, 0x172, 0x08, 0x00 },	/* nsect = tf->nsect */
+	{ PVGEN_OP_OUT, 1, 0x173, 0x20, 0x00 },	/* lbal = tf->lbal */
+	{ PVGEN_OP_OUT, 1, 0x174, 0x00, 0x00 },	/* lbam = tf->lbam */
+	{ PVGEN_OP_OUT, 1, 0x175, 0x00, 0x00 },	/* lbah = tf->lbah */
+	{ PVGEN_OP_OUT, 1, 0x176, 0xf0, 0x00 },	/* device = tf->device */
+	{ PVGEN_OP_IN_WAIT, 1, 0x177, 0x00, 0x88 },	/* status until !(ATA_BUSY | ATA_DRQ) */
+	{ PVGEN_OP_OUT, 4, 0xc00c, 0x40000, 0x00 },	/* bmdma_prd = ap->bmdma_prd_dma */
+	{ PVGEN_OP_RMW, 1, 0xc008, 0x00, 0xf6 },	/* bmdma_cmd = (bmdma_cmd & 0xf6) | (rw ? 0 : ATA_DMA_WR) */
+	{ PVGEN_OP_OUT, 1, 0x177, 0xca, 0x00 },	/* command = tf->command */
+	{ PVGEN_OP_IN, 1, 0x376, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_RMW, 1, 0xc008, 0x01, 0xff },	/* bmdma_cmd = (bmdma_cmd & 0xff) | (ATA_DMA_START) */
+	/* submission 2 of 2 */
+	{ PVGEN_OP_IN_EXPECT, 1, 0xc00a, 0x04, 0x04 },	/* bmdma_status & (ATA_DMA_INTR) == ATA_DMA_INTR or cut */
+	{ PVGEN_OP_RMW, 1, 0xc008, 0x00, 0xfe },	/* bmdma_cmd = (bmdma_cmd & 0xfe) | (0) */
+	{ PVGEN_OP_IN, 1, 0x376, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_IN_EXPECT, 1, 0x376, 0x00, 0x80 },	/* altstatus & (ATA_BUSY) == 0 or cut */
+	{ PVGEN_OP_IN, 1, 0x177, 0x00, 0x00 },	/* status */
+	{ PVGEN_OP_RMW, 1, 0xc00a, 0x00, 0xff },	/* bmdma_status = (bmdma_status & 0xff) | (0) */
+};
+
+static const __u8 rig_dma_own_write_lba28_ch1_dev1_batches[] = { 18, 6 };
+
+/* dma_intr_not_ours: an interrupt with no DMA finished: INTR is clear, so the batch is cut after its first read */
+static const struct rig_access rig_dma_intr_not_ours_accesses[] = {
+	/* submission 1 of 1 */
+	{ PVGEN_OP_IN_EXPECT, 1, 0xc002, 0x04, 0x04 },	/* bmdma_status & (ATA_DMA_INTR) == ATA_DMA_INTR or cut */
+	{ PVGEN_OP_RMW, 1, 0xc000, 0x00, 0xfe },	/* bmdma_cmd = (bmdma_cmd & 0xfe) | (0) */
+	{ PVGEN_OP_IN, 1, 0x3f6, 0x00, 0x00 },	/* altstatus */
+	{ PVGEN_OP_IN_EXPECT, 1, 0x3f6, 0x00, 0x80 },	/* altstatus & (ATA_BUSY) == 0 or cut */
+	{ PVGEN_OP_IN, 1, 0x1f7, 0x00, 0x00 },	/* status */
+	{ PVGEN_OP_RMW, 1, 0xc002, 0x00, 0xff },	/* bmdma_status = (bmdma_status & 0xff) | (0) */
+};
+
+static const __u8 rig_dma_intr_not_ours_batches[] = { 6 };
+
 static const struct rig_case rig_cases[] = {
 	{
 		.name		= "tf_lba28",
@@ -500,6 +580,33 @@ static const struct rig_case rig_cases[] = {
 		.nr_accesses	= ARRAY_SIZE(rig_flush_then_verify_busy_accesses),
 		.batches	= rig_flush_then_verify_busy_batches,
 		.nr_batches	= ARRAY_SIZE(rig_flush_then_verify_busy_batches),
+		.bench		= 0,
+	},
+	{
+		.name		= "dma_own_read_lba48",
+		.summary	= "READ DMA EXT through the driver's own paths: one batch issues it, one finishes it",
+		.accesses	= rig_dma_own_read_lba48_accesses,
+		.nr_accesses	= ARRAY_SIZE(rig_dma_own_read_lba48_accesses),
+		.batches	= rig_dma_own_read_lba48_batches,
+		.nr_batches	= ARRAY_SIZE(rig_dma_own_read_lba48_batches),
+		.bench		= 1,
+	},
+	{
+		.name		= "dma_own_write_lba28_ch1_dev1",
+		.summary	= "WRITE DMA on the secondary slave through the driver's own paths, device control changed",
+		.accesses	= rig_dma_own_write_lba28_ch1_dev1_accesses,
+		.nr_accesses	= ARRAY_SIZE(rig_dma_own_write_lba28_ch1_dev1_accesses),
+		.batches	= rig_dma_own_write_lba28_ch1_dev1_batches,
+		.nr_batches	= ARRAY_SIZE(rig_dma_own_write_lba28_ch1_dev1_batches),
+		.bench		= 0,
+	},
+	{
+		.name		= "dma_intr_not_ours",
+		.summary	= "an interrupt with no DMA finished: INTR is clear, so the batch is cut after its first read",
+		.accesses	= rig_dma_intr_not_ours_accesses,
+		.nr_accesses	= ARRAY_SIZE(rig_dma_intr_not_ours_accesses),
+		.batches	= rig_dma_intr_not_ours_batches,
+		.nr_batches	= ARRAY_SIZE(rig_dma_intr_not_ours_batches),
 		.bench		= 0,
 	},
 };

@@ -11,8 +11,11 @@
  * way pvgen_exec_direct() in the generated guest module performs it; batched,
  * each planned submission is queued with the generated pvgen_entry_init() and
  * handed over in one doorbell OUT (or one ring post), and an early stop at a
- * busy IN_WAIT is handled the way the module's pvgen_submit() does it.
+ * busy IN_WAIT is handled the way the module's pvgen_submit() does it, and
+ * a missed IN_EXPECT cuts the rest of its batch, in both ways.
  */
+
+#include <stdbool.h>
 
 #include "pvgen_abi.h"
 #include "rig.h"
@@ -143,8 +146,11 @@ static __u32 ones(__u8 width)
 	return width >= 4 ? ~0U : (1U << (8 * width)) - 1;
 }
 
-/* One access with plain port I/O: pvgen_exec_direct(), minus udelay(). */
-static void exec_direct(struct run *r, const struct rig_access *a)
+/*
+ * One access with plain port I/O: pvgen_exec_direct(), minus udelay().
+ * Returns false when an IN_EXPECT missed: the rest of its batch is cut.
+ */
+static bool exec_direct(struct run *r, const struct rig_access *a)
 {
 	unsigned int tries = RIG_WAIT_TRIES - 1;
 	__u32 value;
@@ -167,7 +173,12 @@ static void exec_direct(struct run *r, const struct rig_access *a)
 		pio_out(a->width, a->port, (value & a->mask) | a->value);
 		record_read(r, value);
 		break;
+	case PVGEN_OP_IN_EXPECT:
+		value = pio_in(a->width, a->port);
+		record_read(r, value);
+		return (value & a->mask) == a->value;
 	}
+	return true;
 }
 
 static struct pvgen_io_entry *ring_slot(__u32 index)
@@ -300,6 +311,11 @@ static void exec_batch(struct run *r, const struct rig_access *a, __u32 n)
 				value = wait_more(r, &a[i], value);
 			record_read(r, value);
 		}
+		if (done < n && q[done - 1].op == PVGEN_OP_IN_EXPECT &&
+		    (q[done - 1].value & q[done - 1].mask) != a[done - 1].value) {
+			r->mb->cuts++;
+			return;
+		}
 		if (done < n && !(q[done - 1].op == PVGEN_OP_IN_WAIT &&
 				  (q[done - 1].value & q[done - 1].mask))) {
 			r->mb->error = RIG_GUEST_HOST_ERROR;
@@ -327,13 +343,20 @@ static void fill_batch(const struct rig_access *a, __u32 n)
 static void run_case(struct run *r, const struct rig_case *c)
 {
 	const struct rig_access *a = c->accesses;
-	unsigned int i;
+	unsigned int i, k;
 
 	switch (r->mode) {
 	case RIG_MODE_DIRECT:
 	case RIG_MODE_COALESCED:
-		for (i = 0; i < c->nr_accesses; i++)
-			exec_direct(r, &a[i]);
+		for (i = 0; i < c->nr_batches; i++) {
+			for (k = 0; k < c->batches[i]; k++) {
+				if (!exec_direct(r, &a[k])) {
+					r->mb->cuts++;
+					break;
+				}
+			}
+			a += c->batches[i];
+		}
 		break;
 	case RIG_MODE_DOORBELL:
 	case RIG_MODE_RING:

@@ -813,6 +813,7 @@ static void print_check(struct rig *r, const struct rig_case *c,
 	       (unsigned long long)st->stops, (long long)st->vcpu_exits);
 	printf("\"submissions\":%u,\"resumes\":%u,\"polls\":%u,\"kicks\":%u,",
 	       mb->submissions, mb->resumes, mb->polls, mb->kicks);
+	printf("\"cuts\":%u,", mb->cuts);
 	printf("\"trace_lost\":%zu,\"trace\":[", r->dev.trace_lost);
 	for (i = 0; i < r->dev.trace_len; i++) {
 		const struct ata_access *a = &r->dev.trace[i];

@@ -67,6 +67,8 @@ enum rig_guest_error {
  * @resumes: batches resubmitted after the host stopped at a busy IN_WAIT
  * @polls: status reads the guest made itself after such a stop
  * @kicks: ring kicks (the guest exited because nobody polled)
+ * @cuts: batches cut short at an IN_EXPECT whose read missed its expected
+ *	  bits (the rest of that batch is not run, as the driver would not)
  * @reads: every value the guest read, in order: IN, the final value of an
  *	   IN_WAIT, the read half of an RMW
  */
@@ -80,6 +82,7 @@ struct rig_mailbox {
 	__u32 resumes;
 	__u32 polls;
 	__u32 kicks;
+	__u32 cuts;
 	__u32 reads[RIG_MAX_READS];
 };
 
@@ -88,8 +91,8 @@ struct rig_mailbox {
  * @op: PVGEN_OP_*
  * @width: 1, 2 or 4
  * @port: I/O port
- * @value: the value written (OUT) or or-ed in (RMW)
- * @mask: stop mask (IN_WAIT) or keep mask (RMW)
+ * @value: the value written (OUT), or-ed in (RMW) or expected (IN_EXPECT)
+ * @mask: stop mask (IN_WAIT), keep mask (RMW) or compared bits (IN_EXPECT)
  */
 struct rig_access {
 	__u8 op;

@@ -7,9 +7,10 @@
  * Each register sequence libata runs per command is the stock one, access for
  * access, but queued as pvgen_io_entry entries and handed to the host in one
  * exit where pvgen's planner allows: a batch ends after a write that triggers
- * the device or a read whose value the driver needs. Without a pvgen host (no
- * KVM, or no handler for the probe hypercall or doorbell), every access is
- * plain port I/O, as in ata_piix.
+ * the device or a read whose value the driver needs. Where the model has the
+ * driver's own paths, a DMA command is issued in one batch and finished from
+ * its interrupt in another. Without a pvgen host (no KVM, or no handler for the
+ * probe hypercall or doorbell), every access is plain port I/O, as in ata_piix.
  */
 
 #include <linux/kernel.h>
@@ -73,6 +74,7 @@ enum pvgen_stat {
 	PVGEN_STAT_ENTRIES,	/* entries in those batches */
 	PVGEN_STAT_DIRECT,	/* port accesses the guest made itself */
 	PVGEN_STAT_WAIT_RESUMES,	/* batches resumed after an early stop */
+	PVGEN_STAT_EXPECT_STOPS,	/* batches cut at an unmet expectation */
 	PVGEN_STAT_HOST_ERRORS,	/* batches replayed after a host error */
 	PVGEN_STAT_NR,
 };
@@ -91,8 +93,10 @@ static atomic_long_t pvgen_stats[PVGEN_STAT_NR];
  * @gpa: guest-physical address of @queue
  * @dest: where each queued entry's value goes once it has run, or NULL
  * @count: entries queued and not yet submitted
- * @in_issue: inside ->qc_issue(), whose end submits: operations may leave the
- * batch open
+ * @hold: the batch is held: inside ->qc_issue() or one of the driver's own
+ * paths, which submit it at their end, operations leave it open
+ * @cut: an IN_EXPECT entry missed its expected bits: the accesses queued after
+ * it are dropped, as the stock driver would not have made them
  */
 struct pvgen_port {
 	struct ata_port *ap;
@@ -104,7 +108,8 @@ struct pvgen_port {
 	phys_addr_t gpa;
 	u32 *dest[PVGEN_MAX_ENTRIES];
 	unsigned int count;
-	bool in_issue;
+	bool hold;
+	bool cut;
 };
 
 static int pvgen_transport_param = PVGEN_TRANSPORT_AUTO;
@@ -169,6 +174,10 @@ module_param_cb(wait_resumes, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_WAIT_RESUMES], 0444);
 MODULE_PARM_DESC(wait_resumes, "batches resumed after an early stop");
 __MODULE_PARM_TYPE(wait_resumes, "long");
+module_param_cb(expect_stops, &pvgen_stat_ops,
+		&pvgen_stats[PVGEN_STAT_EXPECT_STOPS], 0444);
+MODULE_PARM_DESC(expect_stops, "batches cut at an unmet expectation");
+__MODULE_PARM_TYPE(expect_stops, "long");
 module_param_cb(host_errors, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_HOST_ERRORS], 0444);
 MODULE_PARM_DESC(host_errors, "batches replayed after a host error");
@@ -229,8 +238,8 @@ static u32 pvgen_wait_more(struct pvgen_port *pp,
 
 /*
  * Perform one entry with plain port I/O, as libata does without pvgen (IN_WAIT
- * is ata_wait_idle()): the direct transport, and the replay of entries a host
- * did not run.
+ * is ata_wait_idle(); an IN_EXPECT whose read misses its expected bits cuts the
+ * batch): the direct transport, and the replay of entries a host did not run.
  */
 static void pvgen_exec_direct(struct pvgen_port *pp, struct pvgen_io_entry *e)
 {
@@ -250,6 +259,13 @@ static void pvgen_exec_direct(struct pvgen_port *pp, struct pvgen_io_entry *e)
 		value = pvgen_pio_in(e->width, e->port);
 		pvgen_stat_add(PVGEN_STAT_DIRECT, 1);
 		e->value = pvgen_wait_more(pp, e, value);
+		break;
+	case PVGEN_OP_IN_EXPECT:
+		value = pvgen_pio_in(e->width, e->port);
+		pvgen_stat_add(PVGEN_STAT_DIRECT, 1);
+		if ((value & e->mask) != e->value)
+			pp->cut = true;
+		e->value = value;
 		break;
 	case PVGEN_OP_RMW:
 		value = pvgen_pio_in(e->width, e->port);
@@ -298,7 +314,10 @@ static void pvgen_deliver(struct pvgen_port *pp, unsigned int i)
 		*pp->dest[i] = READ_ONCE(pp->queue[i].value);
 }
 
-/* Run entries [@from, count) of the open batch with plain port I/O. */
+/*
+ * Run entries [@from, count) of the open batch with plain port I/O, up to a
+ * cut.
+ */
 static void pvgen_replay(struct pvgen_port *pp, unsigned int from, long rc)
 {
 	unsigned int i;
@@ -307,20 +326,35 @@ static void pvgen_replay(struct pvgen_port *pp, unsigned int from, long rc)
 		  DRV_NAME ": host answered %ld to a batch of %u, replaying %u entries\n",
 		  rc, pp->count, pp->count - from);
 	pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1);
-	for (i = from; i < pp->count; i++) {
+	for (i = from; i < pp->count && !pp->cut; i++) {
 		pvgen_exec_direct(pp, &pp->queue[i]);
 		pvgen_deliver(pp, i);
 	}
 }
 
 /*
+ * Whether the host stopped a batch of @n after @done entries because the last
+ * of them is an IN_EXPECT whose read missed: the next entry was never reached,
+ * so it is still pending (after a device failure it holds the error).
+ */
+static bool pvgen_cut_after(const struct pvgen_port *pp, long done,
+			    unsigned int n)
+{
+	if (done <= 0 || done >= n ||
+	    pp->queue[done - 1].op != PVGEN_OP_IN_EXPECT)
+		return false;
+	return READ_ONCE(pp->queue[done].result) == PVGEN_RESULT_PENDING;
+}
+
+/*
  * Run the open batch in one exit and deliver the values it read. When the host
  * stops after an IN_WAIT entry whose port read busy, poll that port here
- * (bounded as ata_wait_idle()) and resubmit the rest; when it reports an error,
- * replay what it did not run with port I/O. No access is lost or run twice, and
- * the batch is empty on return.
+ * (bounded as ata_wait_idle()) and resubmit the rest; when it stops after an
+ * IN_EXPECT entry that missed, drop the rest and mark the batch cut; when it
+ * reports an error, replay what it did not run with port I/O. No access is lost
+ * or run twice, and the queue is empty on return.
  */
-static void pvgen_submit(struct pvgen_port *pp)
+static void pvgen_run(struct pvgen_port *pp)
 {
 	while (pp->count) {
 		unsigned int n = pp->count;
@@ -341,6 +375,10 @@ static void pvgen_submit(struct pvgen_port *pp)
 			pvgen_stat_add(PVGEN_STAT_WAIT_RESUMES, 1);
 			last->value = pvgen_wait_more(pp, last, last->value);
 			pvgen_deliver(pp, done - 1);
+		} else if (pvgen_cut_after(pp, done, n)) {
+			pvgen_stat_add(PVGEN_STAT_EXPECT_STOPS, 1);
+			pp->cut = true;
+			break;
 		} else if (done < n) {
 			pvgen_replay(pp, done, READ_ONCE(pp->queue[done].result));
 			break;
@@ -357,10 +395,20 @@ static void pvgen_submit(struct pvgen_port *pp)
 	pp->count = 0;
 }
 
+/* End the batch: run what it holds; the next batch starts uncut. */
+static void pvgen_submit(struct pvgen_port *pp)
+{
+	pvgen_run(pp);
+	pp->cut = false;
+}
+
 /* Queue one entry, or perform it at once on the direct transport. */
 static void pvgen_append(struct pvgen_port *pp, u8 op, u8 width, u16 port,
 			 u32 value, u32 mask, u32 *dest)
 {
+	/* After a missed expectation the stock driver takes another path. */
+	if (pp->cut)
+		return;
 	if (pp->transport == PVGEN_TRANSPORT_DIRECT) {
 		struct pvgen_io_entry direct = {
 			.op	= op,
@@ -376,7 +424,7 @@ static void pvgen_append(struct pvgen_port *pp, u8 op, u8 width, u16 port,
 		return;
 	}
 	if (pp->count == PVGEN_MAX_ENTRIES)
-		pvgen_submit(pp);
+		pvgen_run(pp);
 	pvgen_entry_init(&pp->queue[pp->count], op, width, port, value, mask);
 	pp->dest[pp->count++] = dest;
 }
@@ -399,16 +447,22 @@ static void pvgen_append_in_wait(struct pvgen_port *pp, u8 width, u16 port,
 	pvgen_append(pp, PVGEN_OP_IN_WAIT, width, port, 0, mask, NULL);
 }
 
+static void pvgen_append_in_expect(struct pvgen_port *pp, u8 width, u16 port,
+				   u32 mask, u32 expected, u32 *dest)
+{
+	pvgen_append(pp, PVGEN_OP_IN_EXPECT, width, port, expected, mask, dest);
+}
+
 static void pvgen_append_rmw(struct pvgen_port *pp, u8 width, u16 port,
 			     u32 mask, u32 value)
 {
 	pvgen_append(pp, PVGEN_OP_RMW, width, port, value, mask, NULL);
 }
 
-/* Outside ->qc_issue() no operation leaves a batch open. */
+/* Unless the batch is held, no operation leaves it open. */
 static void pvgen_op_done(struct pvgen_port *pp)
 {
-	if (!pp->in_issue)
+	if (!pp->hold)
 		pvgen_submit(pp);
 }
 
@@ -458,8 +512,11 @@ static void pvgen_exec_command(struct ata_port *ap,
 
 	pvgen_append_out(pp, 1, pp->cmd + PIIX_IDE_COMMAND, tf->command);
 	pvgen_append_in(pp, 1, pp->ctl + PIIX_IDE_ALTSTATUS, NULL);
-	/* Submit: write to command triggers the device. */
-	pvgen_submit(pp);
+	/*
+	 * Submit, unless the batch is held: write to command triggers the
+	 * device.
+	 */
+	pvgen_op_done(pp);
 	ndelay(400);
 	pvgen_op_done(pp);
 }
@@ -503,8 +560,11 @@ static void pvgen_bmdma_start(struct ata_queued_cmd *qc)
 
 	pvgen_append_rmw(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_CMD, 0xff,
 			 ATA_DMA_START);
-	/* Submit: write to bmdma_cmd triggers the device. */
-	pvgen_submit(pp);
+	/*
+	 * Submit, unless the batch is held: write to bmdma_cmd triggers the
+	 * device.
+	 */
+	pvgen_op_done(pp);
 }
 
 /* Clear the start bit, then the one-PIO-cycle pause (ata_bmdma_stop). */
@@ -566,14 +626,96 @@ static u8 pvgen_check_altstatus(struct ata_port *ap)
 	return status;
 }
 
+/*
+ * Issue an ATA DMA command as ata_bmdma_qc_issue() does, its waits for idle
+ * queued as IN_WAIT entries. One batch: what it calls leaves the batch open,
+ * and it submits once.
+ */
+static unsigned int pvgen_issue_dma(struct ata_queued_cmd *qc)
+{
+	struct ata_port *ap = qc->ap;
+	struct pvgen_port *pp = ap->private_data;
+
+	pp->hold = true;
+	WARN_ON_ONCE(qc->tf.flags & ATA_TFLAG_POLLING);
+	/* ata_dev_select(): wait for idle, select, wait for idle again. */
+	pvgen_append_in_wait(pp, 1, pp->cmd + PIIX_IDE_STATUS,
+			     ATA_BUSY | ATA_DRQ);
+	pvgen_dev_select(ap, qc->dev->devno);
+	pvgen_append_in_wait(pp, 1, pp->cmd + PIIX_IDE_STATUS,
+			     ATA_BUSY | ATA_DRQ);
+	pvgen_tf_load(ap, &qc->tf);
+	pvgen_bmdma_setup(qc);
+	pvgen_bmdma_start(qc);
+	pp->hold = false;
+	/* Submit: the sequence's batch ends. */
+	pvgen_submit(pp);
+	ap->hsm_task_state = HSM_ST_LAST;
+	return 0;
+}
+
+/*
+ * Finish a DMA command from its interrupt, as ata_bmdma_port_intr() and
+ * __ata_sff_port_intr() do in HSM_ST_LAST. One batch: what it calls leaves the
+ * batch open, and it submits once.
+ */
+static unsigned int pvgen_dma_intr(struct ata_port *ap,
+				   struct ata_queued_cmd *qc)
+{
+	struct pvgen_port *pp = ap->private_data;
+	u32 host_stat = 0;
+	u32 status = 0;
+
+	pp->hold = true;
+	/* The engine's status: not our interrupt unless INTR is set. */
+	pvgen_append_in_expect(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_STATUS,
+			       ATA_DMA_INTR, ATA_DMA_INTR, &host_stat);
+	/* Before anything else, clear the start bit. */
+	pvgen_bmdma_stop(qc);
+	/* ata_sff_irq_status(): altstatus, then status, which clears INTRQ. */
+	pvgen_append_in_expect(pp, 1, pp->ctl + PIIX_IDE_ALTSTATUS, ATA_BUSY, 0,
+			       &status);
+	pvgen_append_in(pp, 1, pp->cmd + PIIX_IDE_STATUS, &status);
+	pvgen_irq_clear(ap);
+	pp->hold = false;
+	/*
+	 * Submit: driver needs the values of bmdma_status, altstatus, status.
+	 */
+	pvgen_submit(pp);
+	if (!(host_stat & ATA_DMA_INTR)) {
+		/* Not our interrupt (ata_sff_idle_irq()). */
+		ap->stats.idle_irq++;
+		return 0;
+	} else if (status & ATA_BUSY) {
+		/* Busy with the engine stopped: an HSM violation. */
+		qc->err_mask |= AC_ERR_HSM;
+		ap->hsm_task_state = HSM_ST_ERR;
+		pvgen_irq_clear(ap);
+	}
+	if (unlikely(host_stat & ATA_DMA_ERR)) {
+		qc->err_mask |= AC_ERR_HOST_BUS;
+		ap->hsm_task_state = HSM_ST_ERR;
+	}
+	ata_sff_hsm_move(ap, qc, status, 0);
+	if (unlikely(qc->err_mask))
+		ata_ehi_push_desc(&ap->link.eh_info, "BMDMA stat 0x%x", host_stat);
+	return 1;
+}
+
+/*
+ * A DMA command in one batch; other protocols take libata's path with the batch
+ * held.
+ */
 static unsigned int pvgen_qc_issue(struct ata_queued_cmd *qc)
 {
 	struct pvgen_port *pp = qc->ap->private_data;
 	unsigned int ret;
 
-	pp->in_issue = true;
+	if (qc->tf.protocol == ATA_PROT_DMA)
+		return pvgen_issue_dma(qc);
+	pp->hold = true;
 	ret = ata_bmdma_qc_issue(qc);
-	pp->in_issue = false;
+	pp->hold = false;
 	/* No batch stays open once the command is issued. */
 	pvgen_submit(pp);
 	return ret;
@@ -621,6 +763,39 @@ static int pvgen_port_start(struct ata_port *ap)
 	ap->private_data = pp;
 	ata_port_desc(ap, "pvgen %s", pvgen_transport_names[pp->transport]);
 	return 0;
+}
+
+/* A DMA command's completion in one batch; anything else as libata does it. */
+static unsigned int pvgen_port_intr(struct ata_port *ap,
+				    struct ata_queued_cmd *qc)
+{
+	if (ap->hsm_task_state == HSM_ST_LAST && ata_is_dma(qc->tf.protocol))
+		return pvgen_dma_intr(ap, qc);
+	return ata_bmdma_port_intr(ap, qc);
+}
+
+/*
+ * ata_bmdma_interrupt() with pvgen_port_intr() per port. Its retry for a lost
+ * interrupt needs ->sff_irq_check, which these operations leave unset (as
+ * ata_bmdma_port_ops does), so there is none here either.
+ */
+static irqreturn_t pvgen_interrupt(int irq, void *dev_instance)
+{
+	struct ata_host *host = dev_instance;
+	unsigned int handled = 0;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&host->lock, flags);
+	for (i = 0; i < host->n_ports; i++) {
+		struct ata_port *ap = host->ports[i];
+		struct ata_queued_cmd *qc = ata_qc_from_tag(ap, ap->link.active_tag);
+
+		if (qc && !(qc->tf.flags & ATA_TFLAG_POLLING))
+			handled |= pvgen_port_intr(ap, qc);
+	}
+	spin_unlock_irqrestore(&host->lock, flags);
+	return IRQ_RETVAL(handled);
 }
 
 /*
@@ -731,9 +906,22 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 		.port_ops	= &pvgen_port_ops,
 	};
 	const struct ata_port_info *ppi[] = { &info, NULL };
+	struct ata_host *host;
+	int rc;
 
 	WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev));
-	return ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0);
+	/*
+	 * ata_pci_bmdma_init_one() with pvgen_interrupt(), as ata_piix sets
+	 * itself up.
+	 */
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	rc = ata_pci_bmdma_prepare_host(pdev, ppi, &host);
+	if (rc)
+		return rc;
+	pci_set_master(pdev);
+	return ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht);
 }
 
 static const struct pci_device_id pvgen_pci_tbl[] = {

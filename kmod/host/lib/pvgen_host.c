@@ -113,6 +113,7 @@ static int check_entry(const struct pvgen_host *h,
 	case PVGEN_OP_IN:
 	case PVGEN_OP_IN_WAIT:
 	case PVGEN_OP_RMW:
+	case PVGEN_OP_IN_EXPECT:
 		break;
 	default:
 		return PVGEN_ERR_OP;
@@ -142,6 +143,10 @@ static int check_entry(const struct pvgen_host *h,
 		break;
 	case PVGEN_OP_RMW:
 		if ((e->mask & ~wmask) || (e->value & ~wmask))
+			return PVGEN_ERR_RESERVED;
+		break;
+	case PVGEN_OP_IN_EXPECT:
+		if ((e->mask & ~wmask) || (e->value & ~e->mask))
 			return PVGEN_ERR_RESERVED;
 		break;
 	}
@@ -234,9 +239,10 @@ static void write_back(const struct pvgen_host *h, __u64 gpa,
  * Checks @count, the alignment of @gpa and the range of the queue before
  * touching guest memory; copies the queue once into a stack buffer; validates
  * every entry of the copy; only then runs the entries in order. Execution stops
- * after an IN_WAIT whose (value & mask) != 0 (that entry completed) or at an
- * entry whose port callback fails (its result becomes PVGEN_ERR_IO). value and
- * result of every entry that ran are written back; the rest keep the guest's
+ * after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value &
+ * mask) differs from the expected bits (that entry completed), or at an entry
+ * whose port callback fails (its result becomes PVGEN_ERR_IO). value and result
+ * of every entry that ran are written back; the rest keep the guest's
  * PVGEN_RESULT_PENDING. Guest memory outside the queue is never read or
  * written.
  *
@@ -251,6 +257,7 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 	bool did_read[PVGEN_MAX_ENTRIES];
 	__u32 done = 0;
 	__u32 ran = 0;
+	__u32 expected;
 	__u32 i;
 	int ret;
 
@@ -271,6 +278,10 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 	}
 
 	for (i = 0; i < count; i++) {
+		/*
+		 * An IN_EXPECT's expected bits, before the read replaces them.
+		 */
+		expected = q[i].value;
 		q[i].result = run_entry(h, &q[i], &did_read[i]);
 		ran = i + 1;
 		if (q[i].result != PVGEN_RESULT_OK)
@@ -278,6 +289,10 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 		done++;
 		/* A stop bit: the entry completed, the guest polls on. */
 		if (q[i].op == PVGEN_OP_IN_WAIT && (q[i].value & q[i].mask))
+			break;
+		/* An unmet expectation: the guest takes the other path. */
+		if (q[i].op == PVGEN_OP_IN_EXPECT &&
+		    (q[i].value & q[i].mask) != expected)
 			break;
 	}
 	write_back(h, gpa, q, did_read, ran);
@@ -290,7 +305,7 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
  * @nr: hypercall number (rax)
  * @a0: argument 1 (rbx): abi_version of probe, queue_gpa of batch
  * @a1: argument 2 (rcx): count of batch
- * @a2: argument 3 (rdx): unused by ABI v1 and deliberately not checked
+ * @a2: argument 3 (rdx): unused by ABI v2 and deliberately not checked
  *
  * Pass kvm_run.hypercall.nr and args[0..2]. Every argument is compared as the
  * full 64-bit value: a count of 2^32 + 1 is not 1, and a number with high bits

@@ -20,7 +20,7 @@
  * The ABI this library was generated for, as a guest module's
  * MODULE_INFO(pvgen_abi) carries it.
  */
-#define PVGEN_HOST_ABI_FINGERPRINT	"8f9548040bca0a6e7a0e6e6ebe5d069817cbfd746f705b29fb85b980c2115371"
+#define PVGEN_HOST_ABI_FINGERPRINT	"6bf22ab57c037e4c8f037a854f3dcbf06aef7bd2aeef99a18f6b2ce13de74ba4"
 
 extern const char pvgen_host_abi_fingerprint[];
 
