@@ -41,6 +41,17 @@ public struct Naming: Sendable {
     public func feature(_ feature: FeatureBit) -> String { "\(upper)_FEATURE_\(feature.name.uppercased())" }
     public var entryStruct: String { "\(abi.prefix)_\(abi.entry.name)" }
 
+    /// The exitless ring: its header struct, port, magic, slot count, size and flags.
+    public var ringStruct: String { "\(abi.prefix)_\(abi.ring?.header.name ?? "ring")" }
+    public var ringPort: String { "\(upper)_RING_PORT" }
+    public var ringMagic: String { "\(upper)_RING_MAGIC" }
+    public var ringSlots: String { "\(upper)_RING_SLOTS" }
+    public var ringSize: String { "\(upper)_RING_SIZE" }
+    public var ringSlotsOffset: String { "\(upper)_RING_SLOTS_OFFSET" }
+    public var ringKicks: String { "\(upper)_RING_KICKS" }
+    public func ringFlag(_ flag: FeatureBit) -> String { "\(upper)_RING_\(flag.name.uppercased())" }
+    public func ringFlag(named name: String) -> String { "\(upper)_RING_\(name.uppercased())" }
+
     /// The kernel module that drives `device` (`pata_pvgen_piix`).
     public func guestModule(for device: Device) -> String {
         device.name == "piix_ide" ? "pata_\(abi.prefix)_piix" : "\(abi.prefix)_\(device.name)"

@@ -24,7 +24,9 @@ public enum ABIValidator {
                 report(field, problem)
             }
         }
-        for (field, call) in [("probe", abi.probe), ("batch", abi.batch)] {
+        var calls = [("probe", abi.probe), ("batch", abi.batch)]
+        if let ring = abi.ring { calls.append(("ring.call", ring.call)) }
+        for (field, call) in calls {
             if let name = KVMHypercallNumbers.collision(for: call.number) {
                 report("\(field).number", "hypercall number \(call.number) collides with \(name) of Linux 6.1; pick one from a private range")
             }
@@ -42,21 +44,7 @@ public enum ABIValidator {
             report("batch.number", "probe and batch share number 0x\(String(abi.batch.number, radix: 16)); each hypercall needs its own")
         }
 
-        var end = 0
-        for (index, field) in abi.entry.fields.enumerated() {
-            if field.offset < end {
-                let other = abi.entry.fields[..<index].last { $0.end > field.offset }
-                report(
-                    "entry.fields[\(index)].offset",
-                    "field '\(field.name)' at \(field.offset) overlaps \(other.map { "'\($0.name)' (bytes \($0.offset)..<\($0.end))" } ?? "the field before it")")
-            }
-            if field.offset % field.type.size != 0 {
-                report("entry.fields[\(index)].offset", "field '\(field.name)' at \(field.offset) is not aligned to its size \(field.type.size)")
-            }
-            if field.offset > end { report("entry.fields[\(index)].offset", "implicit padding before '\(field.name)'; declare it as a reserved field") }
-            end = max(end, field.end)
-        }
-        if end != abi.entry.size { report("entry.size", "size \(abi.entry.size) does not match the fields, which end at \(end)") }
+        checkLayout(abi.entry, at: "entry", report: report)
         for required in ["op", "width", "port", "value", "mask", "result"] where !abi.entry.fields.contains(where: { $0.name == required }) {
             report("entry.fields", "the entry needs a field named '\(required)'")
         }
@@ -76,9 +64,60 @@ public enum ABIValidator {
         for (index, error) in abi.errors.enumerated() where error.value >= 0 || Int64(error.value) == KVMHypercallNumbers.enosys {
             report("errors[\(index)].value", "error '\(error.name)' must be negative and differ from -KVM_ENOSYS")
         }
+        if let ring = abi.ring { checkRing(ring, of: abi, report: report) }
         if !(16...30).contains(abi.kvmExitHypercallBit) {
             report("kvm_exit_hypercall_bit", "bit \(abi.kvmExitHypercallBit) is outside 16...30: lower bits are KVM hypercall numbers, bit 31 makes KVM_CHECK_EXTENSION negative")
         }
         return diagnostics
+    }
+
+    /// Fields in order, aligned, neither overlapping nor leaving implicit padding, ending at the size.
+    static func checkLayout(_ layout: StructLayout, at path: String, report: (String, String) -> Void) {
+        var end = 0
+        for (index, field) in layout.fields.enumerated() {
+            if field.offset < end {
+                let other = layout.fields[..<index].last { $0.end > field.offset }
+                report(
+                    "\(path).fields[\(index)].offset",
+                    "field '\(field.name)' at \(field.offset) overlaps \(other.map { "'\($0.name)' (bytes \($0.offset)..<\($0.end))" } ?? "the field before it")")
+            }
+            if field.offset % field.type.size != 0 {
+                report("\(path).fields[\(index)].offset", "field '\(field.name)' at \(field.offset) is not aligned to its size \(field.type.size)")
+            }
+            if field.offset > end { report("\(path).fields[\(index)].offset", "implicit padding before '\(field.name)'; declare it as a reserved field") }
+            if let elements = field.elements, elements < 1 { report("\(path).fields[\(index)].elements", "an array needs at least one element") }
+            end = max(end, field.end)
+        }
+        if end != layout.size { report("\(path).size", "size \(layout.size) does not match the fields, which end at \(end)") }
+    }
+
+    static func checkRing(_ ring: RingTransport, of abi: BatchABI, report: (String, String) -> Void) {
+        if Set([abi.probe.number, abi.batch.number, ring.call.number]).count != 3 {
+            report("ring.call.number", "the ring hypercall needs a number of its own")
+        }
+        if ring.port < abi.doorbell.port + 4 && abi.doorbell.port < ring.port + 4 {
+            report("ring.port", "port 0x\(String(ring.port, radix: 16)) overlaps the doorbell's 4 ports")
+        }
+        if ring.slots < 1 || ring.slots & (ring.slots - 1) != 0 {
+            report("ring.slots", "\(ring.slots) slots: a power of two, so free-running indexes wrap cleanly")
+        } else if ring.slots * abi.limits.maxEntries * abi.entry.size > abi.limits.pageSize {
+            report("ring.slots", "\(ring.slots) queues of \(abi.limits.maxEntries) entries do not fit the slot page")
+        }
+        checkLayout(ring.header, at: "ring.header", report: report)
+        if ring.header.size > abi.limits.pageSize { report("ring.header.size", "the header must fit its page") }
+        let required: [(String, Int?)] = [("magic", nil), ("nr_slots", nil), ("flags", nil), ("prod", nil), ("cons", nil), ("count", ring.slots), ("ret", ring.slots)]
+        for (name, elements) in required {
+            guard let field = ring.header.fields.first(where: { $0.name == name }) else {
+                report("ring.header.fields", "the ring header needs a field named '\(name)'")
+                continue
+            }
+            if field.type.size != 4 || field.elements != elements {
+                report("ring.header.fields", "'\(name)' must be a 32-bit \(elements.map { "array of \($0)" } ?? "scalar")")
+            }
+        }
+        for name in ["need_kick", "broken"] where !ring.flags.contains(where: { $0.name == name }) {
+            report("ring.flags", "the ring needs a flag named '\(name)'")
+        }
+        if ring.kicksBeforeFallback < 1 { report("ring.kicks_before_fallback", "the guest kicks at least once before it gives up") }
     }
 }

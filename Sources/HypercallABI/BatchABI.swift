@@ -51,6 +51,45 @@ public struct DoorbellTransport: Codable, Sendable, Hashable {
     }
 }
 
+/// The exitless transport: the guest posts batches to a ring in its own memory and a host
+/// thread that polls the ring runs them, so the guest does not exit. The ring is one header page
+/// (`header`) followed by one page of `slots` queues of `max_entries` entries. The guest fills
+/// slot `prod % slots`, stores its count, publishes `prod + 1` and waits for the host's `cons`
+/// to reach it; the host runs each posted slot as a batch and stores the batch's return value.
+/// A host that stops polling sets the `need_kick` flag; the guest then kicks (the `call`
+/// hypercall or a 32-bit OUT of the ring's gpa to `port`), and the host runs the ring during
+/// that exit. The same call attaches a ring the host does not know yet.
+public struct RingTransport: Codable, Sendable, Hashable {
+    public var call: Hypercall
+    public var port: UInt16
+    /// What a 32-bit IN from `port`, and the header's magic field, hold.
+    public var magic: UInt32
+    /// Queues in the slot page; a power of two, so free-running indexes wrap cleanly.
+    public var slots: Int
+    public var header: StructLayout
+    /// Bits of the header's `flags`, which only the host writes.
+    public var flags: [FeatureBit]
+    /// Kicks the guest makes for one batch before it gives up on the ring (the host answered
+    /// none of them) and replays the batch with plain port I/O.
+    public var kicksBeforeFallback: Int
+
+    public init(
+        call: Hypercall, port: UInt16, magic: UInt32, slots: Int, header: StructLayout, flags: [FeatureBit],
+        kicksBeforeFallback: Int
+    ) {
+        self.call = call
+        self.port = port
+        self.magic = magic
+        self.slots = slots
+        self.header = header
+        self.flags = flags
+        self.kicksBeforeFallback = kicksBeforeFallback
+    }
+
+    /// The header page and the slot page.
+    public static let pages = 2
+}
+
 /// Bounds the host enforces on every queue.
 public struct QueueLimits: Codable, Sendable, Hashable {
     public var maxEntries: Int
@@ -85,6 +124,8 @@ public struct BatchABI: Codable, Sendable, Hashable {
     /// Negative errors, for a whole call or one entry.
     public var errors: [StatusCode]
     public var features: [FeatureBit]
+    /// The exitless ring, when the ABI has one.
+    public var ring: RingTransport?
     /// The bit of `KVM_CAP_EXIT_HYPERCALL` that the generated KVM patch adds: a VMM enables it
     /// to receive the probe and batch hypercalls as `KVM_EXIT_HYPERCALL`. Bits up to 12 are
     /// KVM's own hypercall numbers; bit 31 would make `KVM_CHECK_EXTENSION` negative.
@@ -93,7 +134,7 @@ public struct BatchABI: Codable, Sendable, Hashable {
     public init(
         prefix: String, version: Int, probe: Hypercall, batch: Hypercall, doorbell: DoorbellTransport,
         entry: StructLayout, limits: QueueLimits, ops: [OpCode], results: [StatusCode],
-        errors: [StatusCode], features: [FeatureBit], kvmExitHypercallBit: Int
+        errors: [StatusCode], features: [FeatureBit], ring: RingTransport? = nil, kvmExitHypercallBit: Int
     ) {
         self.prefix = prefix
         self.version = version
@@ -106,10 +147,11 @@ public struct BatchABI: Codable, Sendable, Hashable {
         self.results = results
         self.errors = errors
         self.features = features
+        self.ring = ring
         self.kvmExitHypercallBit = kvmExitHypercallBit
     }
 
-    public var hypercalls: [Hypercall] { [probe, batch] }
+    public var hypercalls: [Hypercall] { [probe, batch] + (ring.map { [$0.call] } ?? []) }
 
     public func opCode(for op: BatchOp) -> OpCode? { ops.first { $0.op == op } }
 }

@@ -18,15 +18,19 @@ public struct LayoutField: Codable, Sendable, Hashable {
     public var type: FieldType
     public var offset: Int
     public var summary: String
+    /// For an array field, its number of elements.
+    public var elements: Int?
 
-    public init(name: String, type: FieldType, offset: Int, summary: String) {
+    public init(name: String, type: FieldType, offset: Int, summary: String, elements: Int? = nil) {
         self.name = name
         self.type = type
         self.offset = offset
         self.summary = summary
+        self.elements = elements
     }
 
-    public var end: Int { offset + type.size }
+    public var size: Int { type.size * (elements ?? 1) }
+    public var end: Int { offset + size }
 }
 
 /// A structure shared across the guest/host boundary, with every offset explicit.

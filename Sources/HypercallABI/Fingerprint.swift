@@ -21,6 +21,18 @@ extension BatchABI {
         for op in ops { lines.append("op \(op.op.rawValue)=\(op.code)") }
         for status in results + errors { lines.append("status \(status.name)=\(status.value)") }
         for feature in features { lines.append("feature \(feature.name)=bit\(feature.bit)") }
+        if let ring {
+            lines.append(
+                "ring port=\(hex(UInt32(ring.port))) width=4 value=gpa magic=\(hex(ring.magic)) slots=\(ring.slots) "
+                    + "pages=\(RingTransport.pages) kicks=\(ring.kicksBeforeFallback)")
+            lines.append("struct \(ring.header.name) size=\(ring.header.size) align=\(ring.header.alignment) endian=little")
+            for field in ring.header.fields {
+                lines.append(
+                    "field \(ring.header.name).\(field.name) offset=\(field.offset) type=\(field.type.rawValue)"
+                        + (field.elements.map { " elements=\($0)" } ?? ""))
+            }
+            for flag in ring.flags { lines.append("ring_flag \(flag.name)=bit\(flag.bit)") }
+        }
         lines.append("kvm exit_hypercall_bit=\(kvmExitHypercallBit)")
         return lines.joined(separator: "\n") + "\n"
     }

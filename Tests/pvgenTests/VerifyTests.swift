@@ -127,8 +127,8 @@ struct VerifyTests {
             section: "struct pvgen_io_entry", field: "size", guest: "20", host: "16"),
         Mutation(
             name: "a hypercall number", side: .host, file: "host/lib/pvgen_abi.h",
-            edits: [("#define PVGEN_HC_BATCH\t0x70760002", "#define PVGEN_HC_BATCH\t0x70760003")],
-            section: "hypercall batch", field: "number", guest: "0x70760002", host: "0x70760003"),
+            edits: [("#define PVGEN_HC_BATCH\t0x70760002", "#define PVGEN_HC_BATCH\t0x70760004")],
+            section: "hypercall batch", field: "number", guest: "0x70760002", host: "0x70760004"),
         Mutation(
             name: "an op code", side: .guest, file: "\(guestDirectory)/pvgen_abi.h",
             edits: [("#define PVGEN_OP_RMW\t\t4", "#define PVGEN_OP_RMW\t\t6")],

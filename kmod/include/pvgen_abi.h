@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 #define PVGEN_ABI_VERSION	2
-#define PVGEN_ABI_FINGERPRINT	"6bf22ab57c037e4c8f037a854f3dcbf06aef7bd2aeef99a18f6b2ce13de74ba4"
+#define PVGEN_ABI_FINGERPRINT	"59de81df46f42e5f4245515bf2e0bc9d0ae18b0f4654d2e621d525d9dffb9973"
 
 /*
  * Hypercalls, KVM convention: number in rax, arguments in rbx, rcx, rdx, rsi,
@@ -20,6 +20,7 @@
 
 #define PVGEN_HC_PROBE	0x70760001	/* rbx=abi_version */
 #define PVGEN_HC_BATCH	0x70760002	/* rbx=queue_gpa, rcx=count */
+#define PVGEN_HC_RING	0x70760003	/* rbx=ring_gpa */
 
 /*
  * With the generated KVM patch, a VMM enables this bit of
@@ -65,6 +66,7 @@
 #define PVGEN_ERR_IO		(-10)	/* the device model failed the access */
 
 #define PVGEN_FEATURE_BATCH	(1U << 0)	/* the batch hypercall is handled */
+#define PVGEN_FEATURE_RING	(1U << 1)	/* the ring hypercall is handled */
 
 /**
  * struct pvgen_io_entry - one port access of a batch queue
@@ -100,6 +102,79 @@ _Static_assert(__builtin_offsetof(struct pvgen_io_entry, mask) == 8,
 	       "pvgen_io_entry.mask offset");
 _Static_assert(__builtin_offsetof(struct pvgen_io_entry, result) == 12,
 	       "pvgen_io_entry.result offset");
+
+/*
+ * The exitless ring: a header page, then a page of PVGEN_RING_SLOTS queues of
+ * PVGEN_MAX_ENTRIES entries. The guest posts a batch by filling slot (prod %
+ * PVGEN_RING_SLOTS), storing its count and publishing prod + 1; a host thread
+ * runs it and publishes cons. When the host sets PVGEN_RING_NEED_KICK, the
+ * guest kicks after posting: PVGEN_HC_RING(ring gpa), or a 32-bit OUT of the
+ * ring gpa to PVGEN_RING_PORT, whose IN reads PVGEN_RING_MAGIC. The first kick
+ * attaches the ring.
+ */
+#define PVGEN_RING_PORT		0x0564
+#define PVGEN_RING_MAGIC	0x70767267
+#define PVGEN_RING_SLOTS	4
+#define PVGEN_RING_SIZE		8192	/* header page and slot page */
+#define PVGEN_RING_SLOTS_OFFSET	4096	/* the slot page follows the header page */
+#define PVGEN_RING_KICKS	3	/* kicks per batch before the guest gives up */
+
+#define PVGEN_RING_NEED_KICK	(1U << 0)	/* no host thread polls: kick after posting */
+#define PVGEN_RING_BROKEN	(1U << 1)	/* the host saw a bad index and stopped serving the ring */
+
+/**
+ * struct pvgen_ring - the header page of an exitless ring
+ * @magic: PVGEN_RING_MAGIC, written by the guest
+ * @nr_slots: PVGEN_RING_SLOTS, written by the guest
+ * @flags: PVGEN_RING_* flags, written by the host
+ * @reserved0: zero
+ * @prod: batches posted, free running; written by the guest
+ * @reserved1: zero: prod and cons on their own cache lines
+ * @cons: batches completed, free running; written by the host
+ * @reserved2: zero
+ * @count: entries in each slot, written by the guest before it posts
+ * @reserved3: zero
+ * @ret: each slot's batch return value, written by the host
+ *
+ * Little-endian, 272 bytes, no implicit padding.
+ */
+struct pvgen_ring {
+	__u32 magic;
+	__u32 nr_slots;
+	__u32 flags;
+	__u8 reserved0[52];
+	__u32 prod;
+	__u8 reserved1[60];
+	__u32 cons;
+	__u8 reserved2[60];
+	__u32 count[4];
+	__u8 reserved3[48];
+	__s32 ret[4];
+};
+
+_Static_assert(sizeof(struct pvgen_ring) == 272, "pvgen_ring size");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, magic) == 0,
+	       "pvgen_ring.magic offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, nr_slots) == 4,
+	       "pvgen_ring.nr_slots offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, flags) == 8,
+	       "pvgen_ring.flags offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, reserved0) == 12,
+	       "pvgen_ring.reserved0 offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, prod) == 64,
+	       "pvgen_ring.prod offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, reserved1) == 68,
+	       "pvgen_ring.reserved1 offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, cons) == 128,
+	       "pvgen_ring.cons offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, reserved2) == 132,
+	       "pvgen_ring.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, count) == 192,
+	       "pvgen_ring.count offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, reserved3) == 208,
+	       "pvgen_ring.reserved3 offset");
+_Static_assert(__builtin_offsetof(struct pvgen_ring, ret) == 256,
+	       "pvgen_ring.ret offset");
 
 /**
  * pvgen_entry_init() - fill in one queue entry

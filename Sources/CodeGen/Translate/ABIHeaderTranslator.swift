@@ -50,28 +50,57 @@ struct ABIHeaderTranslator {
             .defines(abi.results.map { CDefine(naming.result($0), "\($0.value)", comment: $0.summary) }),
             .defines(abi.errors.map { CDefine(naming.error($0), "(\($0.value))", comment: $0.summary) }),
             .defines(abi.features.map { CDefine(naming.feature($0), "(1U << \($0.bit))", comment: $0.summary) }),
-            .structure(
-                name: naming.entryStruct,
-                doc: KernelDoc(
-                    abi.entry.summary,
-                    parameters: abi.entry.fields.map { ($0.name, $0.summary) },
-                    body: ["Little-endian, \(abi.entry.size) bytes, no implicit padding."]),
-                members: abi.entry.fields.map { CMember($0.type.rawValue, $0.name) }),
+            layoutStructure(abi.entry, named: naming.entryStruct),
         ]
-        let structName = "struct \(naming.entryStruct)"
-        var asserts: [CTopLevel] = [
-            .staticAssert("sizeof(\(structName)) == \(abi.entry.size)", message: "\(naming.entryStruct) size")
-        ]
-        for field in abi.entry.fields {
-            asserts.append(
-                .staticAssert(
-                    "__builtin_offsetof(\(structName), \(field.name)) == \(field.offset)",
-                    message: "\(naming.entryStruct).\(field.name) offset"))
-        }
+        let asserts = layoutAsserts(abi.entry, named: naming.entryStruct)
         items.append(contentsOf: asserts)
+        if let ring = abi.ring { items += ringItems(ring) }
         items.append(entryEncoder)
         items.append(.endIncludeGuard(naming.headerGuard))
         return CFile(kind: .header, license: "GPL-2.0 OR MIT", items: items)
+    }
+
+    /// A shared structure: every field a member, documented, with no implicit padding.
+    func layoutStructure(_ layout: StructLayout, named name: String) -> CTopLevel {
+        .structure(
+            name: name,
+            doc: KernelDoc(
+                layout.summary,
+                parameters: layout.fields.map { ($0.name, $0.summary) },
+                body: ["Little-endian, \(layout.size) bytes, no implicit padding."]),
+            members: layout.fields.map { CMember($0.type.rawValue, $0.name + ($0.elements.map { "[\($0)]" } ?? "")) })
+    }
+
+    /// Static assertions on a shared structure's size and every field's offset.
+    func layoutAsserts(_ layout: StructLayout, named name: String) -> [CTopLevel] {
+        let structName = "struct \(name)"
+        return [.staticAssert("sizeof(\(structName)) == \(layout.size)", message: "\(name) size")]
+            + layout.fields.map {
+                .staticAssert("__builtin_offsetof(\(structName), \($0.name)) == \($0.offset)", message: "\(name).\($0.name) offset")
+            }
+    }
+
+    func ringItems(_ ring: RingTransport) -> [CTopLevel] {
+        [
+            .comment(
+                """
+                The exitless ring: a header page, then a page of \(naming.ringSlots) queues of \(naming.maxEntries) entries. \
+                The guest posts a batch by filling slot (prod % \(naming.ringSlots)), storing its count and publishing \
+                prod + 1; a host thread runs it and publishes cons. When the host sets \(naming.ringFlag(named: "need_kick")), \
+                the guest kicks after posting: \(naming.hypercall(ring.call))(ring gpa), or a 32-bit OUT of the ring gpa \
+                to \(naming.ringPort), whose IN reads \(naming.ringMagic). The first kick attaches the ring.
+                """),
+            .defines([
+                CDefine(naming.ringPort, cHex(ring.port, digits: 4)),
+                CDefine(naming.ringMagic, cHex(ring.magic)),
+                CDefine(naming.ringSlots, "\(ring.slots)"),
+                CDefine(naming.ringSize, "\(RingTransport.pages * abi.limits.pageSize)", comment: "header page and slot page"),
+                CDefine(naming.ringSlotsOffset, "\(abi.limits.pageSize)", comment: "the slot page follows the header page"),
+                CDefine(naming.ringKicks, "\(ring.kicksBeforeFallback)", comment: "kicks per batch before the guest gives up"),
+            ]),
+            .defines(ring.flags.map { CDefine(naming.ringFlag($0), "(1U << \($0.bit))", comment: $0.summary) }),
+            layoutStructure(ring.header, named: naming.ringStruct),
+        ] + layoutAsserts(ring.header, named: naming.ringStruct)
     }
 
     func hypercallDefine(_ call: Hypercall) -> CDefine {

@@ -11,7 +11,8 @@ struct GuestBatchRuntime {
     let module: String
 
     var transports: [(String, String)] {
-        [("AUTO", "auto"), ("VMCALL", "vmcall"), ("DOORBELL", "doorbell"), ("DIRECT", "direct")]
+        [("AUTO", "auto"), ("VMCALL", "vmcall"), ("DOORBELL", "doorbell")] + (abi.ring != nil ? [("RING", "ring")] : [])
+            + [("DIRECT", "direct")]
     }
 
     var stats: [(String, String, String)] {
@@ -45,6 +46,7 @@ struct GuestBatchRuntime {
                 name: "pvgen_stat", comment: "Counters, readable as module parameters.",
                 cases: stats.map { CDefine("PVGEN_STAT_\($0.0)", "", comment: $0.2) } + [CDefine("PVGEN_STAT_NR", "")]),
             .variable(storage: "static", CDeclaration("atomic_long_t", "pvgen_stats[PVGEN_STAT_NR]")),
+        ] + (abi.ring.map(ringDeclarations) ?? []) + [
             .structure(
                 name: "pvgen_port",
                 doc: KernelDoc(
@@ -59,7 +61,7 @@ struct GuestBatchRuntime {
                         ("count", "entries queued and not yet submitted"),
                         ("hold", "the batch is held: inside ->qc_issue() or one of the driver's own paths, which submit it at their end, operations leave it open"),
                         ("cut", "an IN_EXPECT entry missed its expected bits: the accesses queued after it are dropped, as the stock driver would not have made them"),
-                    ]),
+                    ] + (abi.ring != nil ? [("ring", "the controller's exitless ring, or NULL")] : [])),
                 members: [
                     CMember("struct ata_port *", "ap"),
                     CMember("enum pvgen_transport", "transport"),
@@ -70,7 +72,7 @@ struct GuestBatchRuntime {
                     CMember("unsigned int", "count"),
                     CMember("bool", "hold"),
                     CMember("bool", "cut"),
-                ]),
+                ] + (abi.ring != nil ? [CMember("struct \(ringStateStruct) *", "ring")] : [])),
             .variable(storage: "static", CDeclaration("int", "pvgen_transport_param", .expression("PVGEN_TRANSPORT_AUTO"))),
             .variable(storage: "static", CDeclaration("int", "pvgen_transport_active", .expression("PVGEN_TRANSPORT_AUTO"))),
         ]
@@ -79,7 +81,7 @@ struct GuestBatchRuntime {
     // MARK: Functions
 
     func functions() -> [CTopLevel] {
-        parameterFunctions() + portIO() + batch() + appenders()
+        parameterFunctions() + portIO() + (abi.ring.map(ringFunctions) ?? []) + batch() + appenders()
     }
 
     func parameterFunctions() -> [CTopLevel] {
@@ -210,7 +212,8 @@ struct GuestBatchRuntime {
     }
 
     func batch() -> [CTopLevel] {
-        [
+        let ringCase = abi.ring == nil ? [] : [Case("PVGEN_TRANSPORT_RING") { Return(Call("pvgen_ring_call", "pp", "n")) }]
+        return [
             Function(
                 "long", "pvgen_call", Params("struct pvgen_port *pp", "unsigned int n"),
                 comment: "Hand the first @n queued entries to the host: entries completed, or an error."
@@ -218,7 +221,10 @@ struct GuestBatchRuntime {
                 Decl("unsigned int", "i")
                 "pvgen_stat_add(PVGEN_STAT_SUBMISSIONS, 1)"
                 "pvgen_stat_add(PVGEN_STAT_ENTRIES, n)"
-                Switch("pp->transport", [
+                if abi.ring != nil {
+                    If("pp->transport == PVGEN_TRANSPORT_RING && READ_ONCE(pp->ring->broken)") { "pp->transport = pp->ring->kick" }
+                }
+                Switch("pp->transport", ringCase + [
                     Case("PVGEN_TRANSPORT_VMCALL") {
                         Comment("kvm_hypercall2() clobbers memory: the queue is written first.")
                         Return(Call("kvm_hypercall2", naming.hypercall(abi.batch), "pp->gpa", "n"))

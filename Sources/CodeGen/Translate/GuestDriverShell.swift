@@ -52,6 +52,7 @@ extension GuestBatchRuntime {
                 If("!pp") { Return("-ENOMEM") }
                 "pp->ap = ap"
                 "pp->transport = pvgen_transport_active"
+                if abi.ring != nil { "pp->ring = ap->host->private_data" }
                 for (index, block) in device.blocks.enumerated() { "pp->\(block.name) = base[\(index)]" }
                 Comment("One zeroed page: page aligned, below 4 GiB, never crosses a page.")
                 "page = devm_get_free_pages(dev, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, 0)"
@@ -105,7 +106,10 @@ extension GuestBatchRuntime {
                 }
                 Return("false")
             },
-            Function("enum pvgen_transport", "pvgen_pick_transport", Params("struct device *dev")) {
+            Function(
+                "enum pvgen_transport", "pvgen_pick_transport", Params("struct device *dev"),
+                comment: abi.ring == nil ? nil : "The transport a batch takes, or that kicks the ring (transport=ring picks it as auto does)."
+            ) {
                 Decl("int", "want", "READ_ONCE(pvgen_transport_param)")
                 If("want == PVGEN_TRANSPORT_DIRECT") {
                     Call("dev_info", "dev", "\"transport: direct (forced)\\n\"")
@@ -115,6 +119,9 @@ extension GuestBatchRuntime {
                 If("cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)") {
                     Call("dev_info", "dev", "\"transport: direct (guest memory is encrypted)\\n\"")
                     Return("PVGEN_TRANSPORT_DIRECT")
+                }
+                if abi.ring != nil {
+                    If("want == PVGEN_TRANSPORT_RING") { "want = PVGEN_TRANSPORT_AUTO" }
                 }
                 If("(want == PVGEN_TRANSPORT_AUTO || want == PVGEN_TRANSPORT_VMCALL) && pvgen_vmcall_present(dev, want == PVGEN_TRANSPORT_VMCALL)") {
                     Call("dev_info", "dev", "\"transport: vmcall (pvgen ABI %d)\\n\"", naming.version)
@@ -127,6 +134,49 @@ extension GuestBatchRuntime {
                 Call("dev_info", "dev", "\"transport: direct (no pvgen host)\\n\"")
                 Return("PVGEN_TRANSPORT_DIRECT")
             },
+        ] + (abi.ring.map(ringDetection) ?? [])
+    }
+
+    /// Whether the controller gets an exitless ring, kicked through the transport picked.
+    func ringDetection(_ ring: RingTransport) -> [CTopLevel] {
+        [
+            Function(
+                "struct \(ringStateStruct) *", "pvgen_pick_ring", Params("struct device *dev", "enum pvgen_transport kick"),
+                comment: """
+                    The ring, when the host offers one through @kick: with transport=ring
+                    always, with auto only when a host thread polls it (otherwise every batch
+                    would still cost a kick, and a copy).
+                    """
+            ) {
+                Decl("bool", "forced", "READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING")
+                Decl("struct \(ringStateStruct) *", "rs")
+                Decl("bool", "offered", "false")
+                If("!forced && READ_ONCE(pvgen_transport_param) != PVGEN_TRANSPORT_AUTO") { Return("NULL") }
+                Switch("kick", [
+                    Case("PVGEN_TRANSPORT_VMCALL") {
+                        "offered = kvm_hypercall1(\(naming.hypercall(abi.probe)), \(naming.version)) & \(naming.feature(abi.features.first { $0.name == "ring" }!))"
+                        CStatement.break
+                    },
+                    Case("PVGEN_TRANSPORT_DOORBELL") {
+                        If("devm_request_region(dev, \(naming.ringPort), 4, DRV_NAME)") { "offered = inl(\(naming.ringPort)) == \(naming.ringMagic)" }
+                        CStatement.break
+                    },
+                    Default { CStatement.break },
+                ])
+                "rs = offered ? pvgen_ring_attach(dev, kick) : NULL"
+                If("!rs") {
+                    If("forced") { Call("dev_err", "dev", "\"transport=ring refused: the host offers no ring through %s\\n\"", "pvgen_transport_names[kick]") }
+                    Return("NULL")
+                }
+                If("!forced && (READ_ONCE(rs->ring->flags) & \(naming.ringFlag(named: "need_kick")))") {
+                    Call("dev_info", "dev", "\"ring: attached, but no host thread polls it; batches go by %s\\n\"", "pvgen_transport_names[kick]")
+                    Return("NULL")
+                }
+                Call(
+                    "dev_info", "dev", "\"transport: ring (%d slots, kicked by %s, pvgen ABI %d)\\n\"", naming.ringSlots,
+                    "pvgen_transport_names[kick]", naming.version)
+                Return("rs")
+            }
         ]
     }
 
@@ -188,21 +238,30 @@ extension GuestBatchRuntime {
                         ("port_ops", .expression("&pvgen_port_ops")),
                     ])))
                 Decl("const struct ata_port_info *", "ppi[]", "{ &info, NULL }")
+                if abi.ring != nil {
+                    Decl("enum pvgen_transport", "transport", "pvgen_pick_transport(&pdev->dev)")
+                    Decl("struct \(ringStateStruct) *", "ring", "pvgen_pick_ring(&pdev->dev, transport)")
+                }
                 if ownInterrupt {
                     Decl("struct ata_host *", "host")
                     Decl("int", "rc")
                 }
-                "WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev))"
+                if abi.ring != nil {
+                    "WRITE_ONCE(pvgen_transport_active, ring ? PVGEN_TRANSPORT_RING : transport)"
+                } else {
+                    "WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev))"
+                }
                 if ownInterrupt {
                     Comment("ata_pci_bmdma_init_one() with pvgen_interrupt(), as ata_piix sets itself up.")
                     "rc = pcim_enable_device(pdev)"
                     If("rc") { Return("rc") }
                     "rc = ata_pci_bmdma_prepare_host(pdev, ppi, &host)"
                     If("rc") { Return("rc") }
+                    if abi.ring != nil { "host->private_data = ring" }
                     "pci_set_master(pdev)"
                     Return("ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht)")
                 } else {
-                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, \(abi.ring != nil ? "ring" : "NULL"), 0)")
                 }
             },
             .variable(

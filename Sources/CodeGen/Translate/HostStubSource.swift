@@ -2,7 +2,7 @@ import DriverModel
 import HypercallABI
 
 /// A function the library exports (no `static`), with its kernel-doc.
-private func Exported(
+func Exported(
     _ returnType: String, _ name: String, _ parameters: [CDeclaration], doc: KernelDoc, @CBlock body: () -> [CStatement]
 ) -> CFunction {
     CFunction(doc: doc, storage: nil, returns: returnType, name: name, parameters: parameters, body: body())
@@ -97,6 +97,7 @@ extension HostStubTranslator {
             .variable(storage: "const", CDeclaration("char", "\(fingerprintVariable)[]", .expression(.raw(fingerprint)))),
         ]
         items += helpers() + validation() + execution()
+        if let ring = abi.ring { items += ringHelpers(ring) }
         items += entryPoints().map(CTopLevel.function)
         return CFile(kind: .source, items: items)
     }
@@ -245,7 +246,8 @@ extension HostStubTranslator {
 
     /// The library's exported functions, with their kernel-doc; the header declares them.
     func entryPoints() -> [CFunction] {
-        var functions = [runBatch(), handleHypercall(), doorbellOut(), doorbellIn(), validate()]
+        var functions = [runBatch()] + (abi.ring.map(ringEntryPoints) ?? [])
+        functions += [handleHypercall(), doorbellOut(), doorbellIn(), validate()]
         functions += allowlists.map(portsFunction)
         return functions
     }
@@ -310,15 +312,18 @@ extension HostStubTranslator {
         let count = argument("count", of: batch)
         let registers = ArgumentRegister.kvmArguments
         let arguments = (0..<HostStubValidation.hypercallArguments).map { "a\($0)" }
-        let unused = arguments.filter { $0 != version && $0 != gpa && $0 != count }
+        let ringGPA = abi.ring.map { argument("ring_gpa", of: $0.call) }
+        let unused = arguments.filter { $0 != version && $0 != gpa && $0 != count && $0 != ringGPA }
         func described(_ index: Int) -> String {
-            let uses = [probe, batch].compactMap { call in
+            let uses = abi.hypercalls.compactMap { call in
                 index < call.arguments.count ? "\(call.arguments[index].name) of \(call.name)" : nil
             }
             let what = uses.isEmpty ? "unused by ABI v\(abi.version) and deliberately not checked" : uses.joined(separator: ", ")
             return "argument \(index + 1) (\(registers[index].rawValue)): \(what)"
         }
-        let features = abi.features.isEmpty ? "0" : abi.features.map(naming.feature).joined(separator: " | ")
+        let always = abi.features.filter { $0.name != "ring" }
+        let features = always.isEmpty ? "0" : always.map(naming.feature).joined(separator: " | ")
+        let ringFeature = abi.features.first { $0.name == "ring" }.map(naming.feature)
         return Exported(
             "long", naming.host("handle_hypercall"),
             [CDeclaration("const \(host) *", "h"), CDeclaration("__u64", "nr")] + arguments.map { CDeclaration("__u64", $0) },
@@ -328,18 +333,21 @@ extension HostStubTranslator {
                     + arguments.indices.map { (arguments[$0], described($0)) },
                 body: docLines(
                     "Pass kvm_run.hypercall.nr and args[0..\(arguments.count - 1)]. Every argument is compared as the full 64-bit value: a count of 2^32 + 1 is not 1, and a number with high bits set is not ours.",
-                    returns: "the value for the guest's rax. \(naming.hypercall(probe)): the feature bits, or \(error("version")). \(naming.hypercall(batch)): as \(naming.host("run_batch"))(). Any other number: -KVM_ENOSYS, as stock KVM answers an unknown hypercall."))
+                    returns: "the value for the guest's rax. \(naming.hypercall(probe)): the feature bits (\(ringFeature ?? "no ring feature") only with a ring state in @h), or \(error("version")). \(naming.hypercall(batch)): as \(naming.host("run_batch"))()." + (abi.ring.map { " \(naming.hypercall($0.call)): 0 once the ring is attached and what it posted ran, or a negative error; -KVM_ENOSYS without a ring state." } ?? "") + " Any other number: -KVM_ENOSYS, as stock KVM answers an unknown hypercall."))
         ) {
             for name in unused { "(void)\(name)" }
             Switch("nr", [
                 Case(naming.hypercall(probe)) {
                     If("\(version) != \(naming.version)") { Return(error("version")) }
-                    Return(features)
+                    if let ringFeature { Return("h->ring ? \(features) | \(ringFeature) : \(features)") } else { Return(features) }
                 },
                 Case(naming.hypercall(batch)) {
                     If("\(count) == 0 || \(count) > \(naming.maxEntries)") { Return(error("count")) }
                     Return(Call(naming.host("run_batch"), "h", gpa, "(__u32)\(count)"))
                 },
+            ] + (abi.ring.map { ring in
+                [Case(naming.hypercall(ring.call)) { Return("h->ring ? ring_kick(h, \(ringGPA!)) : -KVM_ENOSYS") }]
+            } ?? []) + [
                 Default { Return("-KVM_ENOSYS") },
             ])
         }
@@ -353,9 +361,9 @@ extension HostStubTranslator {
                 "serve a KVM_EXIT_IO OUT to the doorbell",
                 parameters: [
                     ("h", "the VMM's callbacks, memory size and allowlist"),
-                    ("port", "the port written; must be \(naming.doorbellPort)"),
+                    ("port", "the port written; must be \(naming.doorbellPort)" + (abi.ring != nil ? ", or \(naming.ringPort) with a ring state in @h" : "")),
                     ("width", "the access width; must be \(doorbellWidth.rawValue)"),
-                    ("value", "queue gpa | entry count"),
+                    ("value", "queue gpa | entry count" + (abi.ring != nil ? "; for \(naming.ringPort), the ring's gpa" : "")),
                 ],
                 body: docLines(
                     "The gpa is @value with the bits of \(mask) cleared, so it is page aligned and below 4 GiB by construction; the count is @value & \(mask). The guest sees no return value for an OUT; it reads the outcome from the entries' result fields.",
@@ -363,6 +371,13 @@ extension HostStubTranslator {
         ) {
             Decl("__u64", "gpa", "value & ~\(mask)")
             Decl("__u32", "count", "value & \(mask)")
+            if abi.ring != nil {
+                If("port == \(naming.ringPort) && h->ring") {
+                    Comment("The ring's kick: the value is the ring's gpa (below 4 GiB).")
+                    If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
+                    Return("(int)ring_kick(h, value)")
+                }
+            }
             If("port != \(naming.doorbellPort)") { Return(error("port")) }
             If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
             Comment("At most \(naming.maxEntries) entries ran, so the long fits an int.")
@@ -376,8 +391,8 @@ extension HostStubTranslator {
             doc: KernelDoc(
                 "serve a KVM_EXIT_IO IN from the doorbell",
                 parameters: [
-                    ("h", "the VMM's callbacks (unused; kept for a uniform signature)"),
-                    ("port", "the port read; must be \(naming.doorbellPort)"),
+                    ("h", abi.ring != nil ? "the VMM's configuration: with a ring state, \(naming.ringPort) answers too" : "the VMM's callbacks (unused; kept for a uniform signature)"),
+                    ("port", "the port read; must be \(naming.doorbellPort)" + (abi.ring != nil ? " (\(naming.doorbellMagic)) or \(naming.ringPort) (\(naming.ringMagic))" : "")),
                     ("width", "the access width; \(doorbellWidth.rawValue) to get the magic"),
                     ("value", "where the value for the guest is stored, always"),
                 ],
@@ -385,8 +400,16 @@ extension HostStubTranslator {
                     "Only a \(doorbellWidth.bits)-bit IN returns \(naming.doorbellMagic); any other width reads as all ones like an unclaimed port, so a narrower probe can never see part of the magic and conclude a doorbell exists.",
                     returns: "0, or \(error("port")) / \(error("width")) when @value was set to all ones instead."))
         ) {
-            "(void)h"
             "*value = width_valid(width) ? width_mask(width) : \(cHex(widest.maxValue, suffix: "U"))"
+            if abi.ring != nil {
+                If("port == \(naming.ringPort) && h->ring") {
+                    If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
+                    "*value = \(naming.ringMagic)"
+                    Return("0")
+                }
+            } else {
+                "(void)h"
+            }
             If("port != \(naming.doorbellPort)") { Return(error("port")) }
             If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
             "*value = \(naming.doorbellMagic)"

@@ -68,6 +68,7 @@ struct HostStubTranslator {
                 """),
             .includeGuard(guardName),
             .include("linux/types.h", system: true),
+            .include("stdbool.h", system: true),
             .include("stddef.h", system: true),
             .include(naming.headerFile, system: false),
             .comment(
@@ -91,6 +92,7 @@ struct HostStubTranslator {
                     body: docLines(
                         "An entry is allowed if its start port lies in a range and its width is in that range's @widths. Only the start port is checked: a device decodes a 2- or 4-byte access at its start port, so the table says per start port which widths the device model accepts.")),
                 members: [CMember("__u16", "first"), CMember("__u16", "last"), CMember("__u8", "widths")]),
+            abi.ring != nil ? ringStateStructure() : .comment("No exitless ring in this ABI."),
             .structure(
                 name: naming.hostStruct,
                 doc: KernelDoc(
@@ -104,10 +106,10 @@ struct HostStubTranslator {
                         ("mem_size", "guest memory is [0, @mem_size)"),
                         ("ports", "the device's allowlist"),
                         ("nr_ports", "number of entries in @ports"),
-                    ],
+                    ] + (abi.ring != nil ? [("ring", "state of the exitless ring, or NULL: then the probe offers no ring and the ring call and port are refused")] : []),
                     body: docLines(
                         "Every callback returns 0, or a negative number on failure; @read_guest and @write_guest fail when any part of the range is not guest memory. @pio_in stores the value read in @value (the stub zeroes it first and keeps only @width bytes). @mem_size is checked before @read_guest is called, so a bad gpa never reaches the VMM's mapping code.",
-                        "The stub never writes to this structure and keeps no state of its own, so vCPU threads may call it concurrently if the callbacks allow that; callbacks run on the calling thread. Check it once with \(naming.host("validate"))().")),
+                        "The stub never writes to this structure and keeps no state of its own\(abi.ring != nil ? " (the ring's state lives in @ring)" : ""), so vCPU threads may call it concurrently if the callbacks allow that; callbacks run on the calling thread. Check it once with \(naming.host("validate"))().")),
                 members: [
                     CMember(function: "read_guest", returns: "int", parameters: Params("void *opaque", "__u64 gpa", "void *dst", "__u32 len")),
                     CMember(
@@ -118,7 +120,7 @@ struct HostStubTranslator {
                     CMember("__u64", "mem_size"),
                     CMember("const \(range) *", "ports"),
                     CMember("size_t", "nr_ports"),
-                ]),
+                ] + (abi.ring != nil ? [CMember("struct \(ringState) *", "ring")] : [])),
         ]
         for allowlist in allowlists {
             items.append(.comment("Ranges \(portsFunction(allowlist.device))() fills in."))

@@ -35,7 +35,11 @@ struct QEMUDeviceTranslator {
                 .ifdef(naming.qemuHypercallConfig, [.include(naming.qemuHypercallHeader, system: false)], else: []),
                 .defines([CDefine(typeMacro, cString(naming.qemuDeviceType).flat)]),
                 .definitionMacro(.call("OBJECT_DECLARE_SIMPLE_TYPE", .raw(stateType), .raw(castMacro))),
-                .defines([CDefine("\(prefix.uppercased())_IO_SIZE", "4", comment: "the doorbell is one 32-bit port")]),
+                .defines([
+                    abi.ring == nil
+                        ? CDefine("\(prefix.uppercased())_IO_SIZE", "4", comment: "the doorbell is one 32-bit port")
+                        : CDefine("\(prefix.uppercased())_IO_SIZE", "8", comment: "the doorbell, then the ring's port")
+                ]),
                 .structure(
                     name: stateType, doc: nil,
                     members: [
@@ -48,7 +52,9 @@ struct QEMUDeviceTranslator {
                         CMember("uint64_t", "entries", comment: "entries completed"),
                         CMember("uint64_t", "refused", comment: "calls refused before any entry ran"),
                         CMember("uint64_t", "io_errors", comment: "entries whose port access failed"),
-                    ]),
+                    ] + (abi.ring == nil ? [] : [
+                        CMember("struct \(naming.host("ring"))", "ring", comment: "the ring, served on kicks only")
+                    ])),
                 .comment("The opaque of one doorbell call: the device and the vCPU's attributes."),
                 .structure(
                     name: "\(prefix)_call", doc: nil,
@@ -200,6 +206,7 @@ struct QEMUDeviceTranslator {
                 "h->mem_size = \(naming.doorbellLimit)"
                 "h->ports = ports"
                 "h->nr_ports = \(prefix)_ports(s, ports, n)"
+                if abi.ring != nil { "h->ring = &s->ring" }
             },
             Function(
                 "MemTxResult", "\(prefix)_read",
@@ -342,6 +349,13 @@ struct QEMUDeviceTranslator {
                 Call("memory_region_init_io", "&s->io", "OBJECT(dev)", "&\(prefix)_ops", "s", typeMacro, "\(prefix.uppercased())_IO_SIZE")
                 Call("isa_register_ioport", "ISA_DEVICE(dev)", "&s->io", naming.doorbellPort)
             },
+            abi.ring == nil ? .comment("No ring state to reset.") : Function(
+                "void", "\(prefix)_reset", Params("DeviceState *dev"),
+                comment: "A rebooted guest attaches a new ring: forget the old one."
+            ) {
+                Decl("\(stateType) *", "s", "\(castMacro)(dev)")
+                "memset(&s->ring, 0, sizeof(s->ring))"
+            },
             Function("void", "\(prefix)_init", Params("Object *obj")) {
                 Decl("\(stateType) *", "s", "\(castMacro)(obj)")
                 for (property, field) in counters {
@@ -356,6 +370,7 @@ struct QEMUDeviceTranslator {
             Function("void", "\(prefix)_class_init", Params("ObjectClass *klass", "void *data")) {
                 Decl("DeviceClass *", "dc", "DEVICE_CLASS(klass)")
                 "dc->realize = \(prefix)_realize"
+                if abi.ring != nil { "dc->reset = \(prefix)_reset" }
                 "dc->desc = \(cString("pvgen batched port I/O doorbell (\(device.name))").flat)"
                 "device_class_set_props(dc, \(prefix)_properties)"
                 "set_bit(DEVICE_CATEGORY_MISC, dc->categories)"

@@ -51,7 +51,38 @@ public enum PVGenABI {
             StatusCode(name: "reserved", value: -9, summary: "a field that must be zero is not"),
             StatusCode(name: "io", value: -10, summary: "the device model failed the access"),
         ],
-        features: [FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled")],
+        features: [
+            FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled"),
+            FeatureBit(name: "ring", bit: 1, summary: "the ring hypercall is handled"),
+        ],
+        ring: RingTransport(
+            call: Hypercall(
+                name: "ring", number: 0x7076_0003,
+                arguments: [HypercallArgument(name: "ring_gpa", register: .rbx, summary: "guest-physical address of the ring's header page")],
+                summary: "attach a ring, or kick the attached one: the host runs what is posted",
+                returns: "0, or a negative pvgen error"),
+            port: 0x0564, magic: 0x7076_7267, slots: 4,
+            header: StructLayout(
+                name: "ring", size: 272,
+                fields: [
+                    LayoutField(name: "magic", type: .u32, offset: 0, summary: "PVGEN_RING_MAGIC, written by the guest"),
+                    LayoutField(name: "nr_slots", type: .u32, offset: 4, summary: "PVGEN_RING_SLOTS, written by the guest"),
+                    LayoutField(name: "flags", type: .u32, offset: 8, summary: "PVGEN_RING_* flags, written by the host"),
+                    LayoutField(name: "reserved0", type: .u8, offset: 12, summary: "zero", elements: 52),
+                    LayoutField(name: "prod", type: .u32, offset: 64, summary: "batches posted, free running; written by the guest"),
+                    LayoutField(name: "reserved1", type: .u8, offset: 68, summary: "zero: prod and cons on their own cache lines", elements: 60),
+                    LayoutField(name: "cons", type: .u32, offset: 128, summary: "batches completed, free running; written by the host"),
+                    LayoutField(name: "reserved2", type: .u8, offset: 132, summary: "zero", elements: 60),
+                    LayoutField(name: "count", type: .u32, offset: 192, summary: "entries in each slot, written by the guest before it posts", elements: 4),
+                    LayoutField(name: "reserved3", type: .u8, offset: 208, summary: "zero", elements: 48),
+                    LayoutField(name: "ret", type: .s32, offset: 256, summary: "each slot's batch return value, written by the host", elements: 4),
+                ],
+                summary: "the header page of an exitless ring"),
+            flags: [
+                FeatureBit(name: "need_kick", bit: 0, summary: "no host thread polls: kick after posting"),
+                FeatureBit(name: "broken", bit: 1, summary: "the host saw a bad index and stopped serving the ring"),
+            ],
+            kicksBeforeFallback: 3),
         kvmExitHypercallBit: 30
     )
 }

@@ -58,6 +58,7 @@ enum pvgen_transport {
 	PVGEN_TRANSPORT_AUTO,
 	PVGEN_TRANSPORT_VMCALL,
 	PVGEN_TRANSPORT_DOORBELL,
+	PVGEN_TRANSPORT_RING,
 	PVGEN_TRANSPORT_DIRECT,
 };
 
@@ -65,6 +66,7 @@ static const char * const pvgen_transport_names[] = {
 	[PVGEN_TRANSPORT_AUTO]		= "auto",
 	[PVGEN_TRANSPORT_VMCALL]	= "vmcall",
 	[PVGEN_TRANSPORT_DOORBELL]	= "doorbell",
+	[PVGEN_TRANSPORT_RING]		= "ring",
 	[PVGEN_TRANSPORT_DIRECT]	= "direct",
 };
 
@@ -80,6 +82,33 @@ enum pvgen_stat {
 };
 
 static atomic_long_t pvgen_stats[PVGEN_STAT_NR];
+
+/*
+ * Spins on the ring's cons while the host says it polls, before kicking anyway:
+ * about a millisecond, far above a polling thread's answer.
+ */
+#define PVGEN_RING_SPINS	BIT(16)
+
+/**
+ * struct pvgen_ring_state - a controller's exitless ring, in
+ * ata_host->private_data
+ * @ring: the header page, shared with the host
+ * @slots: the slot page: PVGEN_RING_SLOTS queues of PVGEN_MAX_ENTRIES entries
+ * @gpa: guest-physical address of @ring, below 4 GiB
+ * @prod: batches posted: the guest's own copy of ring->prod
+ * @kick: the transport that attaches and kicks the ring (vmcall or doorbell)
+ * @broken: the host stopped answering: every channel uses @kick from now on
+ * @lock: one batch in flight for all channels of the controller
+ */
+struct pvgen_ring_state {
+	struct pvgen_ring *ring;
+	struct pvgen_io_entry *slots;
+	phys_addr_t gpa;
+	u32 prod;
+	enum pvgen_transport kick;
+	bool broken;
+	spinlock_t lock;	/* one batch in flight per controller */
+};
 
 /**
  * struct pvgen_port - per-channel state, in ata_port->private_data
@@ -97,6 +126,7 @@ static atomic_long_t pvgen_stats[PVGEN_STAT_NR];
  * paths, which submit it at their end, operations leave it open
  * @cut: an IN_EXPECT entry missed its expected bits: the accesses queued after
  * it are dropped, as the stock driver would not have made them
+ * @ring: the controller's exitless ring, or NULL
  */
 struct pvgen_port {
 	struct ata_port *ap;
@@ -110,6 +140,7 @@ struct pvgen_port {
 	unsigned int count;
 	bool hold;
 	bool cut;
+	struct pvgen_ring_state *ring;
 };
 
 static int pvgen_transport_param = PVGEN_TRANSPORT_AUTO;
@@ -278,6 +309,125 @@ static void pvgen_exec_direct(struct pvgen_port *pp, struct pvgen_io_entry *e)
 }
 
 /*
+ * One exit: the host attaches the ring if it is new, and runs what was posted.
+ */
+static void pvgen_ring_kick(struct pvgen_ring_state *rs)
+{
+	if (rs->kick == PVGEN_TRANSPORT_VMCALL)
+		kvm_hypercall1(PVGEN_HC_RING, rs->gpa);
+	else
+		outl(lower_32_bits(rs->gpa), PVGEN_RING_PORT);
+}
+
+/*
+ * Post the first @n queued entries to the ring and wait for the host to run
+ * them: entries completed, or an error. Kicks when the host asks for it, or
+ * when it is slow; after PVGEN_RING_KICKS unanswered kicks the ring is given up
+ * and the caller replays the batch.
+ */
+static long pvgen_ring_call(struct pvgen_port *pp, unsigned int n)
+{
+	struct pvgen_ring_state *rs = pp->ring;
+	struct pvgen_ring *ring = rs->ring;
+	unsigned int spins = 0;
+	unsigned int kicks = 0;
+	unsigned long flags;
+	unsigned int slot;
+	unsigned int i;
+	bool answered = false;
+	long ret;
+
+	spin_lock_irqsave(&rs->lock, flags);
+	slot = rs->prod % PVGEN_RING_SLOTS;
+	memcpy(rs->slots + slot * PVGEN_MAX_ENTRIES, pp->queue,
+	       n * sizeof(*pp->queue));
+	WRITE_ONCE(ring->count[slot], n);
+	/*
+	 * The slot and its count are visible before the host can see it posted.
+	 */
+	smp_store_release(&ring->prod, ++rs->prod);
+	/*
+	 * Publish, then read the flags: pairs with the host's flag-then-poll.
+	 */
+	smp_mb();
+	for (;;) {
+		/*
+		 * Acquire: the host wrote ret and the entries before it moved
+		 * cons.
+		 */
+		if (smp_load_acquire(&ring->cons) == rs->prod) {
+			answered = true;
+			break;
+		}
+		if (READ_ONCE(ring->flags) & PVGEN_RING_BROKEN)
+			break;
+		if ((READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK) ||
+		    ++spins == PVGEN_RING_SPINS) {
+			if (kicks++ == PVGEN_RING_KICKS)
+				break;
+			pvgen_ring_kick(rs);
+			spins = 0;
+			continue;
+		}
+		cpu_relax();
+	}
+	if (!answered) {
+		/*
+		 * Unanswered: the batch is replayed by the caller, every
+		 * channel leaves the ring.
+		 */
+		WRITE_ONCE(rs->broken, true);
+		spin_unlock_irqrestore(&rs->lock, flags);
+		return PVGEN_ERR_IO;
+	}
+	ret = READ_ONCE(ring->ret[slot]);
+	for (i = 0; i < n; i++) {
+		pp->queue[i].value = rs->slots[slot * PVGEN_MAX_ENTRIES + i].value;
+		pp->queue[i].result = rs->slots[slot * PVGEN_MAX_ENTRIES + i].result;
+	}
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return ret;
+}
+
+/*
+ * Allocate the controller's ring (PVGEN_RING_SIZE bytes below 4 GiB, zeroed)
+ * and attach it with one kick. The flags start as PVGEN_RING_BROKEN: only a
+ * host that attached the ring rewrites them.
+ */
+static struct pvgen_ring_state *pvgen_ring_attach(struct device *dev,
+						  enum pvgen_transport kick)
+{
+	struct pvgen_ring_state *rs;
+	unsigned int order = get_order(PVGEN_RING_SIZE);
+	unsigned long pages;
+
+	rs = devm_kzalloc(dev, sizeof(*rs), GFP_KERNEL);
+	pages = devm_get_free_pages(dev, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, order);
+	if (!rs || !pages)
+		return NULL;
+	rs->ring = (struct pvgen_ring *)pages;
+	rs->slots = (struct pvgen_io_entry *)(pages + PVGEN_RING_SLOTS_OFFSET);
+	rs->gpa = virt_to_phys(rs->ring);
+	if (upper_32_bits(rs->gpa))
+		return NULL;
+	rs->kick = kick;
+	spin_lock_init(&rs->lock);
+	rs->ring->magic = PVGEN_RING_MAGIC;
+	rs->ring->nr_slots = PVGEN_RING_SLOTS;
+	rs->ring->flags = PVGEN_RING_BROKEN;
+	/*
+	 * The header is in memory before the host reads it in the kick's exit.
+	 */
+	smp_mb();
+	pvgen_ring_kick(rs);
+	if (READ_ONCE(rs->ring->flags) & PVGEN_RING_BROKEN) {
+		dev_info(dev, "ring: the host did not attach it\n");
+		return NULL;
+	}
+	return rs;
+}
+
+/*
  * Hand the first @n queued entries to the host: entries completed, or an error.
  */
 static long pvgen_call(struct pvgen_port *pp, unsigned int n)
@@ -286,7 +436,11 @@ static long pvgen_call(struct pvgen_port *pp, unsigned int n)
 
 	pvgen_stat_add(PVGEN_STAT_SUBMISSIONS, 1);
 	pvgen_stat_add(PVGEN_STAT_ENTRIES, n);
+	if (pp->transport == PVGEN_TRANSPORT_RING && READ_ONCE(pp->ring->broken))
+		pp->transport = pp->ring->kick;
 	switch (pp->transport) {
+	case PVGEN_TRANSPORT_RING:
+		return pvgen_ring_call(pp, n);
 	case PVGEN_TRANSPORT_VMCALL:
 		/*
 		 * kvm_hypercall2() clobbers memory: the queue is written first.
@@ -747,6 +901,7 @@ static int pvgen_port_start(struct ata_port *ap)
 		return -ENOMEM;
 	pp->ap = ap;
 	pp->transport = pvgen_transport_active;
+	pp->ring = ap->host->private_data;
 	pp->cmd = base[0];
 	pp->ctl = base[1];
 	pp->bmdma = base[2];
@@ -846,6 +1001,10 @@ static bool pvgen_doorbell_present(struct device *dev, bool forced)
 	return false;
 }
 
+/*
+ * The transport a batch takes, or that kicks the ring (transport=ring picks it
+ * as auto does).
+ */
 static enum pvgen_transport pvgen_pick_transport(struct device *dev)
 {
 	int want = READ_ONCE(pvgen_transport_param);
@@ -860,6 +1019,8 @@ static enum pvgen_transport pvgen_pick_transport(struct device *dev)
 			 "transport: direct (guest memory is encrypted)\n");
 		return PVGEN_TRANSPORT_DIRECT;
 	}
+	if (want == PVGEN_TRANSPORT_RING)
+		want = PVGEN_TRANSPORT_AUTO;
 	if ((want == PVGEN_TRANSPORT_AUTO || want == PVGEN_TRANSPORT_VMCALL) &&
 	    pvgen_vmcall_present(dev, want == PVGEN_TRANSPORT_VMCALL)) {
 		dev_info(dev, "transport: vmcall (pvgen ABI %d)\n",
@@ -874,6 +1035,52 @@ static enum pvgen_transport pvgen_pick_transport(struct device *dev)
 	}
 	dev_info(dev, "transport: direct (no pvgen host)\n");
 	return PVGEN_TRANSPORT_DIRECT;
+}
+
+/*
+ * The ring, when the host offers one through @kick: with transport=ring always,
+ * with auto only when a host thread polls it (otherwise every batch would still
+ * cost a kick, and a copy).
+ */
+static struct pvgen_ring_state *pvgen_pick_ring(struct device *dev,
+						enum pvgen_transport kick)
+{
+	bool forced = READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING;
+	struct pvgen_ring_state *rs;
+	bool offered = false;
+
+	if (!forced && READ_ONCE(pvgen_transport_param) != PVGEN_TRANSPORT_AUTO)
+		return NULL;
+	switch (kick) {
+	case PVGEN_TRANSPORT_VMCALL:
+		offered = kvm_hypercall1(PVGEN_HC_PROBE, PVGEN_ABI_VERSION) & PVGEN_FEATURE_RING;
+		break;
+	case PVGEN_TRANSPORT_DOORBELL:
+		if (devm_request_region(dev, PVGEN_RING_PORT, 4, DRV_NAME))
+			offered = inl(PVGEN_RING_PORT) == PVGEN_RING_MAGIC;
+		break;
+	default:
+		break;
+	}
+	rs = offered ? pvgen_ring_attach(dev, kick) : NULL;
+	if (!rs) {
+		if (forced)
+			dev_err(dev,
+				"transport=ring refused: the host offers no ring through %s\n",
+				pvgen_transport_names[kick]);
+		return NULL;
+	}
+	if (!forced && (READ_ONCE(rs->ring->flags) & PVGEN_RING_NEED_KICK)) {
+		dev_info(dev,
+			 "ring: attached, but no host thread polls it; batches go by %s\n",
+			 pvgen_transport_names[kick]);
+		return NULL;
+	}
+	dev_info(dev,
+		 "transport: ring (%d slots, kicked by %s, pvgen ABI %d)\n",
+		 PVGEN_RING_SLOTS, pvgen_transport_names[kick],
+		 PVGEN_ABI_VERSION);
+	return rs;
 }
 
 static struct scsi_host_template pvgen_sht = {
@@ -906,10 +1113,12 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 		.port_ops	= &pvgen_port_ops,
 	};
 	const struct ata_port_info *ppi[] = { &info, NULL };
+	enum pvgen_transport transport = pvgen_pick_transport(&pdev->dev);
+	struct pvgen_ring_state *ring = pvgen_pick_ring(&pdev->dev, transport);
 	struct ata_host *host;
 	int rc;
 
-	WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev));
+	WRITE_ONCE(pvgen_transport_active, ring ? PVGEN_TRANSPORT_RING : transport);
 	/*
 	 * ata_pci_bmdma_init_one() with pvgen_interrupt(), as ata_piix sets
 	 * itself up.
@@ -920,6 +1129,7 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 	rc = ata_pci_bmdma_prepare_host(pdev, ppi, &host);
 	if (rc)
 		return rc;
+	host->private_data = ring;
 	pci_set_master(pdev);
 	return ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht);
 }

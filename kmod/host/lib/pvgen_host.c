@@ -230,6 +230,75 @@ static void write_back(const struct pvgen_host *h, __u64 gpa,
 	}
 }
 
+#define RING_FIELD(f)	((__u64)offsetof(struct pvgen_ring, f))
+#define RING_SLOT_BYTES	((__u64)1024)
+
+static_assert(PVGEN_RING_SLOTS * RING_SLOT_BYTES <= QUEUE_PAGE_SIZE,
+	      "the slots fit the page after the header");
+
+/* Tell the guest whether it must kick, or that the ring is broken. */
+static int ring_write_flags(const struct pvgen_host *h,
+			    const struct pvgen_host_ring *r)
+{
+	__u32 flags = r->broken ? PVGEN_RING_BROKEN : r->polled ? 0 : PVGEN_RING_NEED_KICK;
+
+	return h->write_guest(h->opaque, r->gpa + RING_FIELD(flags), &flags,
+			      sizeof(flags));
+}
+
+/*
+ * Take on the ring at @gpa: two pages of guest memory, page aligned, with the
+ * magic and slot count of this ABI.
+ */
+static long ring_attach(const struct pvgen_host *h, __u64 gpa)
+{
+	struct pvgen_host_ring *r = h->ring;
+	__u32 head[2];
+	__u32 cons;
+
+	if (gpa & (QUEUE_PAGE_SIZE - 1))
+		return PVGEN_ERR_ALIGN;
+	if (gpa >= h->mem_size || PVGEN_RING_SIZE > h->mem_size - gpa)
+		return PVGEN_ERR_RANGE;
+	if (h->read_guest(h->opaque, gpa + RING_FIELD(magic), head, sizeof(head)))
+		return PVGEN_ERR_RANGE;
+	if (h->read_guest(h->opaque, gpa + RING_FIELD(cons), &cons, sizeof(cons)))
+		return PVGEN_ERR_RANGE;
+	if (head[0] != PVGEN_RING_MAGIC || head[1] != PVGEN_RING_SLOTS)
+		return PVGEN_ERR_VERSION;
+	r->gpa = gpa;
+	/*
+	 * Whatever cons the guest left, the host counts from here on its own.
+	 */
+	r->cons = cons;
+	r->broken = false;
+	r->attached = true;
+	if (ring_write_flags(h, r))
+		return PVGEN_ERR_RANGE;
+	return 0;
+}
+
+/*
+ * The ring hypercall or port: attach the ring at @gpa the first time, then run
+ * what it posted.
+ */
+static long ring_kick(const struct pvgen_host *h, __u64 gpa)
+{
+	struct pvgen_host_ring *r = h->ring;
+	long ret;
+
+	if (!r->attached || r->broken) {
+		ret = ring_attach(h, gpa);
+		if (ret)
+			return ret;
+	}
+	/* One ring per host: a second ring is refused, not swapped in. */
+	if (gpa != r->gpa)
+		return PVGEN_ERR_RANGE;
+	ret = pvgen_host_ring_poll(h);
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * pvgen_host_run_batch() - validate and run a guest's queue of port accesses
  * @h: the VMM's callbacks, memory size and allowlist
@@ -300,10 +369,94 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 }
 
 /**
+ * pvgen_host_ring_poll() - run every batch the guest posted to the attached
+ * ring
+ * @h: the VMM's callbacks, allowlist and ring state
+ *
+ * Reads the guest's prod once. More than PVGEN_RING_SLOTS batches ahead of the
+ * host's own cons is impossible for a guest that waits for each batch, so the
+ * ring is marked PVGEN_RING_BROKEN and no slot runs. Otherwise each posted slot
+ * runs as pvgen_host_run_batch() runs a queue (copy once, validate, replay,
+ * write back), its return value goes to ret[slot], and cons is published after
+ * it.
+ *
+ * Return: the number of batches run, 0 when no ring is attached, or a negative
+ * PVGEN_ERR_* when the ring could not be read or is broken.
+ */
+long pvgen_host_ring_poll(const struct pvgen_host *h)
+{
+	struct pvgen_host_ring *r = h->ring;
+	__u32 prod;
+	__u32 count;
+	__u32 slot;
+	__u64 at;
+	__u64 queue;
+	__s32 ret;
+	long ran = 0;
+
+	if (!r || !r->attached)
+		return 0;
+	if (r->broken)
+		return PVGEN_ERR_RANGE;
+	if (h->read_guest(h->opaque, r->gpa + RING_FIELD(prod), &prod, sizeof(prod)))
+		return PVGEN_ERR_RANGE;
+	if (prod - r->cons > PVGEN_RING_SLOTS) {
+		r->broken = true;
+		ring_write_flags(h, r);
+		return PVGEN_ERR_RANGE;
+	}
+	while (r->cons != prod) {
+		slot = r->cons % PVGEN_RING_SLOTS;
+		at = r->gpa + RING_FIELD(count) + slot * sizeof(count);
+		if (h->read_guest(h->opaque, at, &count, sizeof(count)))
+			return PVGEN_ERR_RANGE;
+		queue = r->gpa + PVGEN_RING_SLOTS_OFFSET + slot * RING_SLOT_BYTES;
+		ret = (__s32)pvgen_host_run_batch(h, queue, count);
+		/*
+		 * ret before cons: the guest reads ret once it sees cons move
+		 * (x86 keeps stores in order).
+		 */
+		at = r->gpa + RING_FIELD(ret) + slot * sizeof(ret);
+		if (h->write_guest(h->opaque, at, &ret, sizeof(ret)))
+			return PVGEN_ERR_RANGE;
+		r->cons++;
+		if (h->write_guest(h->opaque, r->gpa + RING_FIELD(cons), &r->cons, sizeof(r->cons)))
+			return PVGEN_ERR_RANGE;
+		ran++;
+	}
+	return ran;
+}
+
+/**
+ * pvgen_host_ring_set_polled() - say whether a VMM thread polls the ring
+ * @h: the VMM's callbacks, allowlist and ring state
+ * @polled: true while a thread polls
+ *
+ * Clears PVGEN_RING_NEED_KICK while @polled, so the guest posts without an
+ * exit; sets it otherwise, and the guest kicks after posting. A poller that
+ * stops must call this with false and then pvgen_host_ring_poll() once more: a
+ * guest that posted before it saw the flag is served by that last poll.
+ *
+ * Return: 0, or PVGEN_ERR_RANGE when the flag could not be written.
+ */
+int pvgen_host_ring_set_polled(const struct pvgen_host *h, bool polled)
+{
+	struct pvgen_host_ring *r = h->ring;
+
+	if (!r)
+		return PVGEN_ERR_RANGE;
+	r->polled = polled;
+	if (!r->attached)
+		return 0;
+	return ring_write_flags(h, r) ? PVGEN_ERR_RANGE : 0;
+}
+
+/**
  * pvgen_host_handle_hypercall() - serve a KVM_EXIT_HYPERCALL
  * @h: the VMM's callbacks, memory size and allowlist
  * @nr: hypercall number (rax)
- * @a0: argument 1 (rbx): abi_version of probe, queue_gpa of batch
+ * @a0: argument 1 (rbx): abi_version of probe, queue_gpa of batch, ring_gpa of
+ * ring
  * @a1: argument 2 (rcx): count of batch
  * @a2: argument 3 (rdx): unused by ABI v2 and deliberately not checked
  *
@@ -311,9 +464,12 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
  * full 64-bit value: a count of 2^32 + 1 is not 1, and a number with high bits
  * set is not ours.
  *
- * Return: the value for the guest's rax. PVGEN_HC_PROBE: the feature bits, or
- * PVGEN_ERR_VERSION. PVGEN_HC_BATCH: as pvgen_host_run_batch(). Any other
- * number: -KVM_ENOSYS, as stock KVM answers an unknown hypercall.
+ * Return: the value for the guest's rax. PVGEN_HC_PROBE: the feature bits
+ * (PVGEN_FEATURE_RING only with a ring state in @h), or PVGEN_ERR_VERSION.
+ * PVGEN_HC_BATCH: as pvgen_host_run_batch(). PVGEN_HC_RING: 0 once the ring is
+ * attached and what it posted ran, or a negative error; -KVM_ENOSYS without a
+ * ring state. Any other number: -KVM_ENOSYS, as stock KVM answers an unknown
+ * hypercall.
  */
 long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
 				 __u64 a1, __u64 a2)
@@ -323,11 +479,13 @@ long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
 	case PVGEN_HC_PROBE:
 		if (a0 != PVGEN_ABI_VERSION)
 			return PVGEN_ERR_VERSION;
-		return PVGEN_FEATURE_BATCH;
+		return h->ring ? PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING : PVGEN_FEATURE_BATCH;
 	case PVGEN_HC_BATCH:
 		if (a1 == 0 || a1 > PVGEN_MAX_ENTRIES)
 			return PVGEN_ERR_COUNT;
 		return pvgen_host_run_batch(h, a0, (__u32)a1);
+	case PVGEN_HC_RING:
+		return h->ring ? ring_kick(h, a0) : -KVM_ENOSYS;
 	default:
 		return -KVM_ENOSYS;
 	}
@@ -336,9 +494,10 @@ long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
 /**
  * pvgen_host_handle_doorbell_out() - serve a KVM_EXIT_IO OUT to the doorbell
  * @h: the VMM's callbacks, memory size and allowlist
- * @port: the port written; must be PVGEN_DOORBELL_PORT
+ * @port: the port written; must be PVGEN_DOORBELL_PORT, or PVGEN_RING_PORT with
+ * a ring state in @h
  * @width: the access width; must be 4
- * @value: queue gpa | entry count
+ * @value: queue gpa | entry count; for PVGEN_RING_PORT, the ring's gpa
  *
  * The gpa is @value with the bits of PVGEN_DOORBELL_COUNT_MASK cleared, so it
  * is page aligned and below 4 GiB by construction; the count is @value &
@@ -355,6 +514,14 @@ int pvgen_host_handle_doorbell_out(const struct pvgen_host *h, __u16 port,
 	__u64 gpa = value & ~PVGEN_DOORBELL_COUNT_MASK;
 	__u32 count = value & PVGEN_DOORBELL_COUNT_MASK;
 
+	if (port == PVGEN_RING_PORT && h->ring) {
+		/*
+		 * The ring's kick: the value is the ring's gpa (below 4 GiB).
+		 */
+		if (width != 4)
+			return PVGEN_ERR_WIDTH;
+		return (int)ring_kick(h, value);
+	}
 	if (port != PVGEN_DOORBELL_PORT)
 		return PVGEN_ERR_PORT;
 	if (width != 4)
@@ -365,8 +532,9 @@ int pvgen_host_handle_doorbell_out(const struct pvgen_host *h, __u16 port,
 
 /**
  * pvgen_host_handle_doorbell_in() - serve a KVM_EXIT_IO IN from the doorbell
- * @h: the VMM's callbacks (unused; kept for a uniform signature)
- * @port: the port read; must be PVGEN_DOORBELL_PORT
+ * @h: the VMM's configuration: with a ring state, PVGEN_RING_PORT answers too
+ * @port: the port read; must be PVGEN_DOORBELL_PORT (PVGEN_DOORBELL_MAGIC) or
+ * PVGEN_RING_PORT (PVGEN_RING_MAGIC)
  * @width: the access width; 4 to get the magic
  * @value: where the value for the guest is stored, always
  *
@@ -380,8 +548,13 @@ int pvgen_host_handle_doorbell_out(const struct pvgen_host *h, __u16 port,
 int pvgen_host_handle_doorbell_in(const struct pvgen_host *h, __u16 port,
 				  __u8 width, __u32 *value)
 {
-	(void)h;
 	*value = width_valid(width) ? width_mask(width) : 0xffffffffU;
+	if (port == PVGEN_RING_PORT && h->ring) {
+		if (width != 4)
+			return PVGEN_ERR_WIDTH;
+		*value = PVGEN_RING_MAGIC;
+		return 0;
+	}
 	if (port != PVGEN_DOORBELL_PORT)
 		return PVGEN_ERR_PORT;
 	if (width != 4)

@@ -13,6 +13,7 @@
 #define _PVGEN_HOST_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "pvgen_abi.h"
 
@@ -20,7 +21,7 @@
  * The ABI this library was generated for, as a guest module's
  * MODULE_INFO(pvgen_abi) carries it.
  */
-#define PVGEN_HOST_ABI_FINGERPRINT	"6bf22ab57c037e4c8f037a854f3dcbf06aef7bd2aeef99a18f6b2ce13de74ba4"
+#define PVGEN_HOST_ABI_FINGERPRINT	"59de81df46f42e5f4245515bf2e0bc9d0ae18b0f4654d2e621d525d9dffb9973"
 
 extern const char pvgen_host_abi_fingerprint[];
 
@@ -51,6 +52,29 @@ struct pvgen_host_port_range {
 };
 
 /**
+ * struct pvgen_host_ring - the host's state of one exitless ring
+ * @gpa: guest-physical address of the ring's header page, once attached
+ * @cons: batches run so far: the host's own copy, never read back from the
+ * guest
+ * @attached: a guest attached a ring at @gpa
+ * @broken: the guest published an impossible index; the ring is not served any
+ * more
+ * @polled: a VMM thread polls the ring, so the guest need not kick
+ *
+ * Zero it before use and point pvgen_host.ring at it. Calls that touch one ring
+ * (pvgen_host_ring_poll(), pvgen_host_ring_set_polled(), and the ring hypercall
+ * or port through the entry points) must not run concurrently: hold one lock
+ * around them.
+ */
+struct pvgen_host_ring {
+	__u64 gpa;
+	__u32 cons;
+	bool attached;
+	bool broken;
+	bool polled;
+};
+
+/**
  * struct pvgen_host - what the VMM provides to the stub
  * @read_guest: copy @len bytes at guest-physical @gpa to @dst
  * @write_guest: copy @len bytes from @src to guest-physical @gpa
@@ -60,6 +84,8 @@ struct pvgen_host_port_range {
  * @mem_size: guest memory is [0, @mem_size)
  * @ports: the device's allowlist
  * @nr_ports: number of entries in @ports
+ * @ring: state of the exitless ring, or NULL: then the probe offers no ring and
+ * the ring call and port are refused
  *
  * Every callback returns 0, or a negative number on failure; @read_guest and
  * @write_guest fail when any part of the range is not guest memory. @pio_in
@@ -67,9 +93,10 @@ struct pvgen_host_port_range {
  * @width bytes). @mem_size is checked before @read_guest is called, so a bad
  * gpa never reaches the VMM's mapping code.
  *
- * The stub never writes to this structure and keeps no state of its own, so
- * vCPU threads may call it concurrently if the callbacks allow that; callbacks
- * run on the calling thread. Check it once with pvgen_host_validate().
+ * The stub never writes to this structure and keeps no state of its own (the
+ * ring's state lives in @ring), so vCPU threads may call it concurrently if the
+ * callbacks allow that; callbacks run on the calling thread. Check it once with
+ * pvgen_host_validate().
  */
 struct pvgen_host {
 	int (*read_guest)(void *opaque, __u64 gpa, void *dst, __u32 len);
@@ -80,12 +107,17 @@ struct pvgen_host {
 	__u64 mem_size;
 	const struct pvgen_host_port_range *ports;
 	size_t nr_ports;
+	struct pvgen_host_ring *ring;
 };
 
 /* Ranges pvgen_host_piix_ide_ports() fills in. */
 #define PVGEN_HOST_PIIX_IDE_NR_PORTS	12
 
 long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count);
+
+long pvgen_host_ring_poll(const struct pvgen_host *h);
+
+int pvgen_host_ring_set_polled(const struct pvgen_host *h, bool polled);
 
 long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
 				 __u64 a1, __u64 a2);

@@ -47,7 +47,7 @@
 
 OBJECT_DECLARE_SIMPLE_TYPE(PVGenBatchState, PVGEN_BATCH)
 
-#define PVGEN_BATCH_IO_SIZE     4  /* the doorbell is one 32-bit port */
+#define PVGEN_BATCH_IO_SIZE     8  /* the doorbell, then the ring's port */
 
 struct PVGenBatchState {
     ISADevice parent_obj;
@@ -59,6 +59,7 @@ struct PVGenBatchState {
     uint64_t entries;  /* entries completed */
     uint64_t refused;  /* calls refused before any entry ran */
     uint64_t io_errors;  /* entries whose port access failed */
+    struct pvgen_host_ring ring;  /* the ring, served on kicks only */
 };
 
 /* The opaque of one doorbell call: the device and the vCPU's attributes. */
@@ -201,6 +202,7 @@ static void pvgen_batch_setup(PVGenBatchState *s, struct pvgen_batch_call *c,
     h->mem_size = PVGEN_DOORBELL_ADDR_LIMIT;
     h->ports = ports;
     h->nr_ports = pvgen_batch_ports(s, ports, n);
+    h->ring = &s->ring;
 }
 
 static MemTxResult pvgen_batch_read(void *opaque, hwaddr addr, uint64_t *data,
@@ -346,6 +348,14 @@ static void pvgen_batch_realize(DeviceState *dev, Error **errp)
     isa_register_ioport(ISA_DEVICE(dev), &s->io, PVGEN_DOORBELL_PORT);
 }
 
+/* A rebooted guest attaches a new ring: forget the old one. */
+static void pvgen_batch_reset(DeviceState *dev)
+{
+    PVGenBatchState *s = PVGEN_BATCH(dev);
+
+    memset(&s->ring, 0, sizeof(s->ring));
+}
+
 static void pvgen_batch_init(Object *obj)
 {
     PVGenBatchState *s = PVGEN_BATCH(obj);
@@ -372,6 +382,7 @@ static void pvgen_batch_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
 
     dc->realize = pvgen_batch_realize;
+    dc->reset = pvgen_batch_reset;
     dc->desc = "pvgen batched port I/O doorbell (piix_ide)";
     device_class_set_props(dc, pvgen_batch_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
