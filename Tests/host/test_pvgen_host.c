@@ -731,6 +731,184 @@ static void test_in_expect_missed_later(void)
 	check_no_writes_from(QGPA, 3);
 }
 
+/* ---- the exitless ring ---- */
+
+#define RGPA		0x8000ULL	/* the ring's header page; slots at +4096 */
+
+static struct pvgen_host_ring ring_state;
+
+static struct pvgen_ring *ring_at(void)
+{
+	return (struct pvgen_ring *)&mem[RGPA];
+}
+
+static struct pvgen_io_entry *slot_at(__u32 slot, __u32 i)
+{
+	return entry_at(RGPA + PVGEN_RING_SLOTS_OFFSET,
+			slot * PVGEN_MAX_ENTRIES + i);
+}
+
+/* A zeroed ring with its magic, and a host that has a ring state. */
+static void ring_reset(void)
+{
+	vm_reset();
+	memset(&ring_state, 0, sizeof(ring_state));
+	host.ring = &ring_state;
+	memset(&mem[RGPA], 0, PVGEN_RING_SIZE);
+	ring_at()->magic = PVGEN_RING_MAGIC;
+	ring_at()->nr_slots = PVGEN_RING_SLOTS;
+	ring_at()->flags = PVGEN_RING_BROKEN;
+}
+
+/* Post one batch as the guest module does: fill the slot, count, prod. */
+static void ring_post(__u32 n, const struct pvgen_io_entry *e)
+{
+	struct pvgen_ring *r = ring_at();
+	__u32 slot = r->prod % PVGEN_RING_SLOTS;
+
+	memcpy(slot_at(slot, 0), e, n * sizeof(*e));
+	r->count[slot] = n;
+	r->prod++;
+}
+
+static void test_ring_attach_by_port_and_call(void)
+{
+	__u32 value = 0;
+
+	ring_reset();
+	/* Without a ring state the port is not there and the probe offers none. */
+	host.ring = NULL;
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_RING_PORT, 4,
+					       &value), PVGEN_ERR_PORT);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					     PVGEN_ABI_VERSION, 0, 0),
+		 PVGEN_FEATURE_BATCH);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 ENOSYS_RET);
+	host.ring = &ring_state;
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					     PVGEN_ABI_VERSION, 0, 0),
+		 PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING);
+	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_RING_PORT, 4,
+					       &value), 0);
+	CHECK_EQ(value, PVGEN_RING_MAGIC);
+	/* The first kick attaches: BROKEN goes, NEED_KICK says nobody polls. */
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 4,
+						RGPA), 0);
+	CHECK(ring_state.attached);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, true), 0);
+	CHECK_EQ(ring_at()->flags, 0);
+	/* A second ring is refused, the first stays. */
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
+					     RGPA + 0x2000, 0, 0),
+		 PVGEN_ERR_RANGE);
+	CHECK_EQ(ring_state.gpa, RGPA);
+}
+
+static void test_ring_attach_refusals(void)
+{
+	ring_reset();
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA + 16,
+					     0, 0), PVGEN_ERR_ALIGN);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
+					     MEM_SIZE - 0x1000, 0, 0),
+		 PVGEN_ERR_RANGE);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
+					     ~0ULL & ~0xfffULL, 0, 0),
+		 PVGEN_ERR_RANGE);
+	ring_at()->nr_slots = 8;
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 PVGEN_ERR_VERSION);
+	CHECK(!ring_state.attached);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
+	/* The ring's kick is a 32-bit OUT like the doorbell. */
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 2,
+						RGPA), PVGEN_ERR_WIDTH);
+}
+
+/* Posted slots run in order, each once; ret and cons come back. */
+static void test_ring_poll_runs_posted_slots(void)
+{
+	struct pvgen_io_entry e[2];
+	__u32 i;
+
+	ring_reset();
+	vm.in_value[0x1f7] = 0x50;
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 0);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	pvgen_entry_init(&e[0], PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	pvgen_entry_init(&e[1], PVGEN_OP_IN, 1, 0x1f7, 0, 0);
+	/* Six batches: the indexes pass the slot count and wrap the slots. */
+	for (i = 0; i < 6; i++) {
+		ring_post(2, e);
+		CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+		CHECK_EQ(ring_at()->cons, i + 1);
+		CHECK_EQ(ring_at()->ret[i % PVGEN_RING_SLOTS], 2);
+		CHECK_EQ(slot_at(i % PVGEN_RING_SLOTS, 1)->value, 0x50);
+		CHECK_EQ(slot_at(i % PVGEN_RING_SLOTS, 1)->result,
+			 PVGEN_RESULT_OK);
+	}
+	CHECK_EQ(vm.ntrace, 12);
+	/* Two posted at once run in one poll; nothing runs twice. */
+	ring_post(2, e);
+	ring_post(2, e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 2);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	CHECK_EQ(vm.ntrace, 16);
+	/* A kick runs what is posted too. */
+	ring_post(1, e);
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 4,
+						RGPA), 0);
+	CHECK_EQ(ring_at()->cons, 9);
+	CHECK_EQ(vm.ntrace, 17);
+}
+
+/* A bad batch in a slot gets its error in ret; the ring goes on. */
+static void test_ring_bad_slot_is_refused_alone(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x80, 0x25, 0);
+	ring_post(1, &e);
+	ring_at()->count[0] = PVGEN_MAX_ENTRIES + 1;
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	CHECK_EQ(ring_at()->ret[0], PVGEN_ERR_COUNT);
+	ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	CHECK_EQ(ring_at()->ret[1], PVGEN_ERR_PORT);
+	CHECK_EQ(vm.ntrace, 0);
+}
+
+/* prod more than a ring ahead: broken, nothing runs, and it stays so. */
+static void test_ring_hostile_prod(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	ring_post(1, &e);
+	ring_at()->prod = PVGEN_RING_SLOTS + 1;
+	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
+	CHECK(ring_state.broken);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
+	CHECK_EQ(vm.ntrace, 0);
+	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
+	/* prod behind cons wraps to a huge distance: broken as well. */
+	ring_reset();
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
+		 0);
+	ring_at()->prod = (__u32)-1;
+	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
+	CHECK_EQ(vm.ntrace, 0);
+}
+
 static void test_rmw_bmdma(void)
 {
 	struct guest_queue q;
@@ -1493,6 +1671,11 @@ static const struct test tests[] = {
 	T(test_err_crosses_page),
 	T(test_page_end_sweep),
 	T(test_err_misaligned),
+	T(test_ring_attach_by_port_and_call),
+	T(test_ring_attach_refusals),
+	T(test_ring_poll_runs_posted_slots),
+	T(test_ring_bad_slot_is_refused_alone),
+	T(test_ring_hostile_prod),
 	T(test_in_expect_met),
 	T(test_in_expect_missed_stops),
 	T(test_in_expect_missed_later),

@@ -61,13 +61,14 @@ struct QEMUDeviceTests {
     /// Boots the 6.1 guest on the built QEMU with `device` and pata_pvgen_piix, runs the IDE
     /// pattern workload, and checks it went through `transport` (as the module logs it, and
     /// as its `transport_in_use` parameter reads) with no direct port I/O and no host error.
-    func batchedPath(device: String, transport: String, logLine: String, scratch: String) async throws {
+    func batchedPath(
+        device: String, transport: String, logLine: String, scratch: String, moduleArgs: [String] = []
+    ) async throws {
         let qemu = try await BuiltQEMU.binary.value
         let build = try await BuiltCatalog.shared.value
-        let result = try await runCommand([
-            Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix"),
-            "--qemu", qemu, "--qemu-arg", "-device", "--qemu-arg", device, try Repository.scratch(scratch).path,
-        ])
+        let result = try await runCommand(
+            [Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix")] + moduleArgs
+                + ["--qemu", qemu, "--qemu-arg", "-device", "--qemu-arg", device, try Repository.scratch(scratch).path])
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
         #expect(result.output.contains(logLine))
         #expect(result.output.contains("param transport_in_use=\(transport)"))
@@ -96,6 +97,24 @@ struct QEMUDeviceTests {
         try await batchedPath(
             device: "pvgen-batch,hypercall=on", transport: "vmcall", logLine: "transport: vmcall (pvgen ABI 2)",
             scratch: "guest-vmcall")
+    }
+
+    @Test(
+        "ring path (transport=ring, kicked by the doorbell): the device attaches the ring and serves each posted batch in the kick's exit",
+        .timeLimit(.minutes(10)))
+    func ringPathInRealGuest() async throws {
+        try await batchedPath(
+            device: "pvgen-batch", transport: "ring", logLine: "transport: ring (4 slots, kicked by doorbell, pvgen ABI 2)",
+            scratch: "guest-ring", moduleArgs: ["--module-args", "transport=ring"])
+    }
+
+    @Test(
+        "ring path kicked by vmcall (hypercall=on): the ring hypercall attaches and kicks it",
+        .timeLimit(.minutes(10)))
+    func ringByVmcallInRealGuest() async throws {
+        try await batchedPath(
+            device: "pvgen-batch,hypercall=on", transport: "ring", logLine: "transport: ring (4 slots, kicked by vmcall, pvgen ABI 2)",
+            scratch: "guest-ring-vmcall", moduleArgs: ["--module-args", "transport=ring"])
     }
 
     @Test("the stock ata_piix runs the same workload on the same QEMU build")

@@ -24,7 +24,8 @@ PARAMS=/sys/module/$MODULE/parameters
 expect=ata_piix
 if [ -e "/pvgen/$MODULE.ko" ]; then
 	expect=$MODULE
-	insmod "/pvgen/$MODULE.ko" || fail "insmod $MODULE"
+	# shellcheck disable=SC2086 # the arguments are words on purpose
+	insmod "/pvgen/$MODULE.ko" ${PVGEN_INSMOD_ARGS:-} || fail "insmod $MODULE ${PVGEN_INSMOD_ARGS:-}"
 fi
 
 # ata_piix probes and the SCSI scan run asynchronously after insmod returns; devtmpfs

@@ -3,8 +3,11 @@
 # driver (ide-pattern.sh), then check on the host that the pattern is in disk.img at
 # sector 2048 with the md5 the guest printed.
 #
-# usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko] [--qemu BIN] [--qemu-arg ARG]... [WORK_DIR]
-#   with --ko: the generated module drives the disk (the stock ata_piix is not loaded);
+# usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko [--module-args ARGS]] [--qemu BIN]
+#                           [--qemu-arg ARG]... [WORK_DIR]
+#   with --ko: the generated module drives the disk (the stock ata_piix is not loaded),
+#   loaded with ARGS (e.g. "transport=ring"; they reach the guest as the environment
+#   variable PVGEN_INSMOD_ARGS, which the kernel hands to init from its command line);
 #   without: the stock ata_piix does. --qemu and --qemu-arg go to boot-guest.sh (a QEMU
 #   built with pvgen's doorbell device, and "-device pvgen-batch"). WORK_DIR defaults to
 #   a new mktemp directory.
@@ -16,6 +19,7 @@ while (($# > 0)); do
 	case $1 in
 	--ko) rig_args+=(--ko "$2" --no-ata-piix) && shift 2 ;;
 	--qemu | --qemu-arg) rig_args+=("$1" "$2") && shift 2 ;;
+	--module-args) rig_args+=(--append "PVGEN_INSMOD_ARGS=$2") && shift 2 ;;
 	*) break ;;
 	esac
 done

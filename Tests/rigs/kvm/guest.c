@@ -184,51 +184,52 @@ static bool exec_direct(struct run *r, const struct rig_access *a)
 static struct pvgen_io_entry *ring_slot(__u32 index)
 {
 	unsigned long gpa = RIG_RING_SLOTS_GPA +
-			    (index % RIG_RING_SLOTS) * RIG_RING_SLOT_BYTES;
+			    (index % PVGEN_RING_SLOTS) * RIG_RING_SLOT_BYTES;
 
 	return (struct pvgen_io_entry *)gpa;
 }
 
 /*
  * Publish the slot the entries were written to and wait for the poller to
- * complete it, without an exit while a poller runs. A poller that has
- * stopped (RIG_RING_NEED_KICK, read after publishing: the store-load fence
- * pairs with the host's) or that does not answer in time gets a kick.
+ * complete it, without an exit while a poller runs, as the guest module's
+ * pvgen_ring_call() does (there the slot is a copy of the queue). A poller
+ * that has stopped (PVGEN_RING_NEED_KICK, read after publishing: the
+ * store-load fence pairs with the host's) or that does not answer in time
+ * gets a kick.
  */
 static long ring_post(struct run *r, __u32 count)
 {
-	struct rig_ring *ring = (struct rig_ring *)RIG_RING_GPA;
+	struct pvgen_ring *ring = (struct pvgen_ring *)RIG_RING_GPA;
 	__u32 prod = ring->prod;
 	unsigned int spins = 0;
 
-	ring->desc[prod % RIG_RING_SLOTS].count = count;
-	ring->desc[prod % RIG_RING_SLOTS].ret = PVGEN_ERR_IO;
+	ring->count[prod % PVGEN_RING_SLOTS] = count;
 	barrier();
 	WRITE_ONCE(ring->prod, prod + 1);
 	__asm__ __volatile__("mfence" : : : "memory");
-	if (READ_ONCE(ring->flags) & RIG_RING_NEED_KICK) {
+	if (READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK) {
 		r->mb->kicks++;
-		outl(RIG_RING_GPA, RIG_RING_KICK_PORT);
+		outl(RIG_RING_GPA, PVGEN_RING_PORT);
 	}
 	while (READ_ONCE(ring->cons) != prod + 1) {
-		if (READ_ONCE(ring->flags) & RIG_RING_BROKEN)
+		if (READ_ONCE(ring->flags) & PVGEN_RING_BROKEN)
 			return PVGEN_ERR_IO;
 		if (++spins == RIG_RING_KICK_SPINS) {
 			r->mb->kicks++;
-			outl(RIG_RING_GPA, RIG_RING_KICK_PORT);
+			outl(RIG_RING_GPA, PVGEN_RING_PORT);
 			spins = 0;
 		}
 		cpu_relax();
 	}
 	barrier();
-	return READ_ONCE(ring->desc[prod % RIG_RING_SLOTS].ret);
+	return READ_ONCE(ring->ret[prod % PVGEN_RING_SLOTS]);
 }
 
 /* Where the next batch is queued. */
 static struct pvgen_io_entry *queue_of(struct run *r)
 {
 	if (r->mode == RIG_MODE_RING)
-		return ring_slot(((struct rig_ring *)RIG_RING_GPA)->prod);
+		return ring_slot(((struct pvgen_ring *)RIG_RING_GPA)->prod);
 	return (struct pvgen_io_entry *)RIG_QUEUE_GPA;
 }
 

@@ -109,7 +109,7 @@ struct rig {
 	bool poll_stop;
 	int poll_cpu;
 	bool ring_busy;		/* who runs the ring (or the device) now */
-	__u32 ring_cons;	/* the host's own copy of the index */
+	struct pvgen_host_ring ring_state;
 	__u64 ring_batches;
 	__u64 ring_stops;
 };
@@ -204,60 +204,53 @@ static void rig_unlock(struct rig *r)
 	__atomic_clear(&r->ring_busy, __ATOMIC_RELEASE);
 }
 
-static struct rig_ring *ring_of(struct rig *r)
+static struct pvgen_ring *ring_of(struct rig *r)
 {
-	return (struct rig_ring *)(r->mem + RIG_RING_GPA);
+	return (struct pvgen_ring *)(r->mem + RIG_RING_GPA);
 }
 
 /*
- * Run every slot the guest published, in order, through the host stub; the
- * caller holds the rig lock. The guest's indexes are read once and checked
- * against the host's own copy: a producer more than a ring ahead breaks the
- * ring for good instead of running stale slots.
+ * Count the batches the host stub ran since its cons was @from, and the
+ * early stops among them, from the slots' return values.
  */
-static int ring_consume(struct rig *r)
+static void ring_count(struct rig *r, __u32 from)
 {
-	struct rig_ring *ring = ring_of(r);
-	__u32 prod = __atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE);
-	__u32 cons = r->ring_cons;
-	int n = 0;
+	struct pvgen_ring *ring = ring_of(r);
+	__u32 slot;
 
-	if (prod == cons || (__atomic_load_n(&ring->flags, __ATOMIC_RELAXED) &
-			     RIG_RING_BROKEN))
-		return 0;
-	if (prod - cons > RIG_RING_SLOTS) {
-		__atomic_fetch_or(&ring->flags, RIG_RING_BROKEN,
-				  __ATOMIC_SEQ_CST);
-		return -1;
-	}
-	for (; cons != prod; cons++, n++) {
-		struct rig_ring_desc *desc = &ring->desc[cons % RIG_RING_SLOTS];
-		__u32 count = __atomic_load_n(&desc->count, __ATOMIC_RELAXED);
-		long ret;
-
-		ret = pvgen_host_run_batch(&r->host, RIG_RING_SLOTS_GPA +
-					   (cons % RIG_RING_SLOTS) *
-					   RIG_RING_SLOT_BYTES, count);
+	for (; from != r->ring_state.cons; from++) {
+		slot = from % PVGEN_RING_SLOTS;
 		r->ring_batches++;
-		if (ret >= 0 && ret < count)
+		if (ring->ret[slot] >= 0 &&
+		    (__u32)ring->ret[slot] < ring->count[slot])
 			r->ring_stops++;
-		__atomic_store_n(&desc->ret, (__s32)ret, __ATOMIC_RELAXED);
-		__atomic_store_n(&ring->cons, cons + 1, __ATOMIC_RELEASE);
 	}
-	r->ring_cons = cons;
+}
+
+/*
+ * Run every slot the guest published through the generated host stub's
+ * pvgen_host_ring_poll(), which checks the guest's index against its own
+ * copy; the caller holds the rig lock.
+ */
+static long ring_consume(struct rig *r)
+{
+	__u32 from = r->ring_state.cons;
+	long n = pvgen_host_ring_poll(&r->host);
+
+	ring_count(r, from);
 	return n;
 }
 
 /*
  * The poller: spins on the ring while it is awake; after RIG_POLL_IDLE_NS
- * without work it asks for a kick (RIG_RING_NEED_KICK, a full barrier, then
- * one more look at the producer index, which pairs with the guest's
+ * without work it asks for a kick (pvgen_host_ring_set_polled(false), a
+ * fence, then one more poll, which pairs with the guest's
  * publish-fence-check) and sleeps until a kick or a run wakes it.
  */
 static void *poller_main(void *arg)
 {
 	struct rig *r = arg;
-	struct rig_ring *ring = ring_of(r);
+	struct pvgen_ring *ring = ring_of(r);
 
 	pin_to(r->poll_cpu);
 	pthread_mutex_lock(&r->lock);
@@ -272,7 +265,7 @@ static void *poller_main(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		idle_since = now_ns();
 		while (!__atomic_load_n(&r->poll_stop, __ATOMIC_RELAXED)) {
-			int n = 0;
+			long n = 0;
 
 			if (rig_trylock(r)) {
 				n = ring_consume(r);
@@ -285,17 +278,17 @@ static void *poller_main(void *arg)
 			}
 			if (++spins % 256 == 0 &&
 			    now_ns() - idle_since > RIG_POLL_IDLE_NS) {
-				__atomic_fetch_or(&ring->flags,
-						  RIG_RING_NEED_KICK,
-						  __ATOMIC_SEQ_CST);
-				if (__atomic_load_n(&ring->prod,
-						    __ATOMIC_SEQ_CST) !=
-				    r->ring_cons) {
-					__atomic_fetch_and(&ring->flags,
-							   ~RIG_RING_NEED_KICK,
-							   __ATOMIC_SEQ_CST);
+				/* Ask for kicks, then look once more. */
+				rig_lock(r);
+				pvgen_host_ring_set_polled(&r->host, false);
+				__atomic_thread_fence(__ATOMIC_SEQ_CST);
+				n = ring_consume(r);
+				if (n)
+					pvgen_host_ring_set_polled(&r->host,
+								   true);
+				rig_unlock(r);
+				if (n)
 					continue;
-				}
 				break;
 			}
 			cpu_relax();
@@ -306,7 +299,7 @@ static void *poller_main(void *arg)
 		 * wants the poller awake: poll on.
 		 */
 		if (__atomic_load_n(&ring->flags, __ATOMIC_SEQ_CST) &
-		    RIG_RING_NEED_KICK)
+		    PVGEN_RING_NEED_KICK)
 			r->poll_awake = false;
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -316,8 +309,9 @@ static void *poller_main(void *arg)
 static void poller_wake(struct rig *r)
 {
 	pthread_mutex_lock(&r->lock);
-	__atomic_fetch_and(&ring_of(r)->flags, ~RIG_RING_NEED_KICK,
-			   __ATOMIC_SEQ_CST);
+	rig_lock(r);
+	pvgen_host_ring_set_polled(&r->host, true);
+	rig_unlock(r);
 	r->poll_awake = true;
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
@@ -504,6 +498,7 @@ static void setup_host_stub(struct rig *r)
 	r->host.mem_size = RIG_MEM_SIZE;
 	r->host.ports = r->ports;
 	r->host.nr_ports = n;
+	r->host.ring = &r->ring_state;
 	errno = 0;
 	if (pvgen_host_validate(&r->host))
 		die("pvgen_host_validate refused the rig's configuration");
@@ -640,10 +635,17 @@ static void handle_io(struct rig *r, struct run_stats *st)
 						      &value);
 		}
 		rig_unlock(r);
-	} else if (port == RIG_RING_KICK_PORT) {
+	} else if (port == PVGEN_RING_PORT) {
 		st->kick_exits++;
 		rig_lock(r);
-		ring_consume(r);
+		/* The stub's kick runs what was posted; count what it ran. */
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			__u32 from = r->ring_state.cons;
+
+			pvgen_host_handle_doorbell_out(&r->host, port, width,
+						       value);
+			ring_count(r, from);
+		}
 		rig_unlock(r);
 		poller_wake(r);
 		value = ~0U;
@@ -739,14 +741,22 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 	if (mode == RIG_MODE_COALESCED)
 		coalesced_zones(r, KVM_REGISTER_COALESCED_MMIO);
 	if (mode == RIG_MODE_RING) {
-		struct rig_ring *ring = ring_of(r);
+		struct pvgen_ring *ring = ring_of(r);
 
 		poller_start(r);
 		rig_lock(r);
+		/*
+		 * The ring as the guest module sets it up; the VMM stands in
+		 * for the guest's first kick, which attaches it.
+		 */
 		memset(ring, 0, sizeof(*ring));
-		ring->magic = RIG_RING_MAGIC;
-		ring->nr_slots = RIG_RING_SLOTS;
-		r->ring_cons = 0;
+		ring->magic = PVGEN_RING_MAGIC;
+		ring->nr_slots = PVGEN_RING_SLOTS;
+		ring->flags = PVGEN_RING_BROKEN;
+		memset(&r->ring_state, 0, sizeof(r->ring_state));
+		if (pvgen_host_handle_doorbell_out(&r->host, PVGEN_RING_PORT, 4,
+						   RIG_RING_GPA))
+			die("the host stub did not attach the ring");
 		r->ring_batches = 0;
 		r->ring_stops = 0;
 		rig_unlock(r);
@@ -769,7 +779,7 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 		rig_lock(r);
 		st->batches += r->ring_batches;
 		st->stops += r->ring_stops;
-		if (ring_of(r)->flags & RIG_RING_BROKEN)
+		if (r->ring_state.broken)
 			mb->error = mb->error ? mb->error : RIG_GUEST_RING_ERROR;
 		rig_unlock(r);
 	}

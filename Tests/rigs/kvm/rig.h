@@ -25,15 +25,14 @@
 #define RIG_IMAGE_MAX		0x40000
 #define RIG_STACK_TOP		0x80000
 #define RIG_QUEUE_GPA		0x100000	/* the doorbell queue page */
-#define RIG_RING_GPA		0x110000	/* struct rig_ring, one page */
-#define RIG_RING_SLOTS_GPA	0x111000	/* the slots' entries */
+#define RIG_RING_GPA		0x110000	/* struct pvgen_ring, then its slots */
+#define RIG_RING_SLOTS_GPA	(RIG_RING_GPA + PVGEN_RING_SLOTS_OFFSET)
 
 /*
  * The rig's own ports, outside the device's allowlist and clear of the
  * doorbell (0x560-0x563).
  */
 #define RIG_CTL_PORT		0x510	/* 32-bit OUT: the guest is ready */
-#define RIG_RING_KICK_PORT	0x568	/* 32-bit OUT: wake the ring poller */
 
 /* How the guest runs a case. */
 enum rig_mode {
@@ -134,52 +133,14 @@ struct rig_zone {
 };
 
 /*
- * The exitless ring (a prototype of a transport pvgen does not generate yet).
- * One header page at RIG_RING_GPA, and RIG_RING_SLOTS slots of
- * PVGEN_MAX_ENTRIES entries each at RIG_RING_SLOTS_GPA, 1 KiB apart, so that
- * no slot crosses a page (the host stub refuses such a queue).
- *
- * The guest fills slot (prod % RIG_RING_SLOTS), sets its count, then
- * publishes prod + 1. The host poller runs slots up to prod through
- * pvgen_host_run_batch(), stores each one's return value in its desc, and
- * publishes cons. The producer and consumer indexes are free running and on
- * their own cache lines. When the poller stops polling, it sets
- * RIG_RING_NEED_KICK in @flags (then re-checks prod); a guest that sees the
- * flag after publishing, or that waits too long, kicks: a 32-bit OUT of the
- * ring's gpa to RIG_RING_KICK_PORT, one exit, after which the VMM runs the
- * slots itself and wakes the poller.
+ * The exitless ring is pvgen's generated transport: struct pvgen_ring at
+ * RIG_RING_GPA, PVGEN_RING_SLOTS queues in the page after it (pvgen_abi.h
+ * has the protocol). The guest posts as the guest module does; the VMM's
+ * poller runs the ring with pvgen_host_ring_poll() and says whether it polls
+ * with pvgen_host_ring_set_polled(); a kick is a 32-bit OUT of the ring's gpa
+ * to PVGEN_RING_PORT, served by pvgen_host_handle_doorbell_out().
  */
-#define RIG_RING_MAGIC		0x70767267	/* "pvrg" */
-#define RIG_RING_SLOTS		4
-#define RIG_RING_SLOT_BYTES	1024
-#define RIG_RING_NEED_KICK	0x1
-#define RIG_RING_BROKEN		0x2	/* the host saw a bad index */
+#define RIG_RING_SLOT_BYTES	(PVGEN_MAX_ENTRIES * 16)
 #define RIG_RING_KICK_SPINS	(1U << 22)
-
-/**
- * struct rig_ring_desc - one slot's header
- * @count: entries in the slot, written by the guest before it publishes
- * @ret: pvgen_host_run_batch()'s return value, written by the host
- */
-struct rig_ring_desc {
-	__u32 count;
-	__s32 ret;
-};
-
-struct rig_ring {
-	__u32 magic;
-	__u32 nr_slots;
-	__u32 flags;
-	__u32 pad0[13];
-	__u32 prod;		/* guest: slots published */
-	__u32 pad1[15];
-	__u32 cons;		/* host: slots completed */
-	__u32 pad2[15];
-	struct rig_ring_desc desc[RIG_RING_SLOTS];
-};
-
-_Static_assert(sizeof(struct rig_ring) <= 4096, "rig_ring fits its page");
-_Static_assert(RIG_RING_SLOTS * RIG_RING_SLOT_BYTES <= 4096,
-	       "the slots fit one page");
 
 #endif /* _RIG_H */
