@@ -2,8 +2,8 @@
 # bench-exits.sh - exits and nanoseconds per PIIX IDE register sequence in a
 # real KVM vCPU, in one run, four ways: (1) plain trap-and-emulate port I/O,
 # (2) KVM coalesced PIO for the latching taskfile registers, (3) pvgen's batch
-# through the PIO doorbell, (4) the exitless ring prototype (a host thread
-# polls batches the guest posts), plus the cost of filling the queue alone.
+# through the PIO doorbell, (4) pvgen's exitless ring (a host thread polls the
+# batches the guest posts), plus the cost of filling the queue alone.
 #
 #   scripts/bench-exits.sh [--runs N] [--target-ms MS] [--all] [--kmod DIR]
 #

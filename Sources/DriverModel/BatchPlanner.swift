@@ -49,6 +49,12 @@ public struct PlannedStep: Sendable, Hashable {
     public var access: PlannedAccess?
     /// The batch is submitted right after this step, for this reason.
     public var submitAfter: BatchBoundary?
+
+    public init(step: Step, access: PlannedAccess? = nil, submitAfter: BatchBoundary? = nil) {
+        self.step = step
+        self.access = access
+        self.submitAfter = submitAfter
+    }
 }
 
 /// A sequence with its batch boundaries decided.

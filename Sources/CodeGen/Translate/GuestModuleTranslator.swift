@@ -94,7 +94,7 @@ struct GuestModuleTranslator {
             Decl("struct pvgen_port *", "pp", channelIsParameter ? "ap->private_data" : "\(sequence.channel)->private_data")
             for variable in keptValues { Decl("u32", variable, "0") }
             if sequence.holdsBatch { "pp->hold = true" }
-            grouped(sequencePlan.steps.map { ($0.step, $0.access, $0.submitAfter) }, in: sequencePlan)
+            grouped(sequencePlan.steps, in: sequencePlan)
             if sequencePlan.submitsAtEnd && !sequence.holdsBatch && !endsSubmitted(sequencePlan) { "pvgen_op_done(pp)" }
             if let result = sequence.result { Return(result) }
         }
@@ -108,24 +108,27 @@ struct GuestModuleTranslator {
 
     /// Steps in order; consecutive steps under the same guard share one if block, as in the
     /// stock code.
-    func grouped(_ steps: [(Step, PlannedAccess?, BatchBoundary?)], in sequencePlan: SequencePlan) -> [CStatement] {
+    func grouped(_ steps: [PlannedStep], in sequencePlan: SequencePlan) -> [CStatement] {
         let guards = Dictionary(uniqueKeysWithValues: sequencePlan.sequence.guards.map { ($0.name, $0.condition) })
-        var groups: [(String?, [(Step, PlannedAccess?, BatchBoundary?)])] = []
-        for step in steps {
-            if let last = groups.last, last.0 == step.0.guardName {
-                groups[groups.count - 1].1.append(step)
+        var groups: [(String?, [PlannedStep])] = []
+        for planned in steps {
+            if let last = groups.last, last.0 == planned.step.guardName {
+                groups[groups.count - 1].1.append(planned)
             } else {
-                groups.append((step.0.guardName, [step]))
+                groups.append((planned.step.guardName, [planned]))
             }
         }
         return groups.flatMap { guardName, steps -> [CStatement] in
-            let body = steps.flatMap { statements(for: $0.0, access: $0.1, submitAfter: $0.2, in: sequencePlan) }
+            let body = steps.flatMap { statements(for: $0, in: sequencePlan) }
             guard let guardName, let condition = guards[guardName] else { return body }
             return [.if(condition, body, else: nil)]
         }
     }
 
-    func statements(for step: Step, access: PlannedAccess?, submitAfter: BatchBoundary?, in sequencePlan: SequencePlan) -> [CStatement] {
+    func statements(for planned: PlannedStep, in sequencePlan: SequencePlan) -> [CStatement] {
+        let step = planned.step
+        let access = planned.access
+        let submitAfter = planned.submitAfter
         var body: [CStatement] = step.note.map { [.comment($0)] } ?? []
         let width = access.map { "\($0.register.width.rawValue)" } ?? ""
         let port = access.map { self.port(of: $0.register) } ?? ""
@@ -175,7 +178,7 @@ struct GuestModuleTranslator {
         }
         guard !expectations.isEmpty else { return [] }
         let chain = expectations.reversed().reduce(nil as [CStatement]?) { rest, expectation in
-            let otherwise = grouped(expectation.1.map { ($0, nil, nil) }, in: sequencePlan)
+            let otherwise = grouped(expectation.1.map { PlannedStep(step: $0) }, in: sequencePlan)
             return [.if(expectation.0, otherwise, else: rest)]
         }
         return chain ?? []

@@ -18,7 +18,7 @@ LABELS = {
     "direct": "(1) trap-and-emulate PIO",
     "coalesced": "(2) KVM coalesced PIO",
     "doorbell": "(3) pvgen batch, PIO doorbell",
-    "ring": "(4) exitless ring (prototype)",
+    "ring": "(4) exitless ring",
     "fill": "queue writes only (floor)",
 }
 
