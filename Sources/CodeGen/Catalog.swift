@@ -8,15 +8,19 @@ public struct Catalog: Codable, Sendable, Hashable {
     /// Guest boot/queue configuration (the `none` scheduler, `pmtmr=0`); optional, so model
     /// files written before it existed still load (and generate no guest-config files).
     public var guestTweaks: GuestTweaks?
+    /// Network controllers with a generated NAPI-off driver; optional like `guestTweaks`.
+    public var networkDevices: [NetworkDevice]?
 
-    public init(abi: BatchABI, devices: [Device], guestTweaks: GuestTweaks? = nil) {
+    public init(abi: BatchABI, devices: [Device], guestTweaks: GuestTweaks? = nil, networkDevices: [NetworkDevice]? = nil) {
         self.abi = abi
         self.devices = devices
         self.guestTweaks = guestTweaks
+        self.networkDevices = networkDevices
     }
 
     /// The embedded default: `pvgen generate` with no model file.
-    public static let builtIn = Catalog(abi: PVGenABI.abi, devices: [PIIXIDE.device], guestTweaks: .qemu)
+    public static let builtIn = Catalog(
+        abi: PVGenABI.abi, devices: [PIIXIDE.device], guestTweaks: .qemu, networkDevices: [E1000.device])
 
     /// Every problem in the catalog, each naming the field at fault.
     public func validate() -> [Diagnostic] {
@@ -28,6 +32,9 @@ public struct Catalog: Codable, Sendable, Hashable {
             diagnostics.append(Diagnostic(field: "devices", message: "only one device may name a qemu_type: the QEMU doorbell device serves one"))
         }
         if let guestTweaks { diagnostics += GuestTweaks.validate(guestTweaks, at: "guest_tweaks") }
+        for (index, device) in (networkDevices ?? []).enumerated() {
+            diagnostics += NetworkValidator.validate(device, at: "network_devices[\(index)]")
+        }
         if Set(devices.map(\.name)).count != devices.count {
             diagnostics.append(Diagnostic(field: "devices", message: "two devices share a name"))
         }

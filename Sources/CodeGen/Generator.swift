@@ -35,6 +35,15 @@ public struct Generator: Sendable {
             files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
         }
 
+        for device in catalog.networkDevices ?? [] {
+            let translator = NICDriverTranslator(device: device, naming: naming)
+            let module = translator.module
+            emit("guest/\(module)/\(module).c", try translator.translate())
+            let context: [String: Any] = ["module": module, "device": device.name]
+            files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
+            files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
+        }
+
         let host = HostStubTranslator(abi: catalog.abi, naming: naming, devices: catalog.devices)
         emit("host/lib/\(naming.hostHeader)", host.header())
         emit("host/lib/\(naming.hostSource)", host.source())
@@ -50,9 +59,8 @@ public struct Generator: Sendable {
             }
         }
 
-        let modules = plans.enumerated().map { index, plan in
-            ["index": index, "name": naming.guestModule(for: plan.device)] as [String: Any]
-        }
+        let moduleNames = plans.map { naming.guestModule(for: $0.device) } + (catalog.networkDevices ?? []).map(naming.networkModule)
+        let modules = moduleNames.enumerated().map { index, name in ["index": index, "name": name] as [String: Any] }
         let treeContext: [String: Any] = ["modules": modules, "version": "\(catalog.abi.version).0"]
         // One define and one case label per hypercall: the hunk sizes and the diffstat follow.
         let calls = catalog.abi.hypercalls

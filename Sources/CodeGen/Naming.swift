@@ -57,6 +57,9 @@ public struct Naming: Sendable {
         device.name == "piix_ide" ? "pata_\(abi.prefix)_piix" : "\(abi.prefix)_\(device.name)"
     }
 
+    /// The generated network driver for `device` (`pvgen_e1000`).
+    public func networkModule(for device: NetworkDevice) -> String { "\(abi.prefix)_\(device.name)" }
+
     /// Identifiers of the host stub library.
     public var hostLibrary: String { "lib\(abi.prefix)_host" }
     public var hostHeader: String { "\(abi.prefix)_host.h" }

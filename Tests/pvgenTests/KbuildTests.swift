@@ -17,6 +17,36 @@ struct KbuildTests {
         }
     }
 
+    @Test(
+        "every generated kernel C file passes the kernel's checkpatch.pl --strict with no error, warning or check",
+        .enabled(
+            if: FileManager.default.fileExists(atPath: GuestTweakTests.kernelTarball),
+            "needs \(GuestTweakTests.kernelTarball) (Debian linux-source-6.1, installed by scripts/install-deps.sh)"))
+    func checkpatchClean() async throws {
+        let work = try Repository.scratch("checkpatch")
+        let tree = "linux-source-6.1"
+        let extract = try await runCommand(
+            [
+                "tar", "-xJf", GuestTweakTests.kernelTarball, "\(tree)/scripts/checkpatch.pl", "\(tree)/scripts/spelling.txt",
+                "\(tree)/scripts/const_structs.checkpatch",
+            ], in: work.path)
+        try #require(extract.status == 0, "tar: \(extract.output)")
+        let files = try Generator(catalog: .builtIn).generate().filter {
+            ($0.path.hasPrefix("guest/") || $0.path.hasPrefix("host/lib/")) && ($0.path.hasSuffix(".c") || $0.path.hasSuffix(".h"))
+        }
+        #expect(files.count >= 4)
+        for file in files {
+            let path = work.appendingPathComponent(file.path.replacingOccurrences(of: "/", with: "_"))
+            try Data(file.contents.utf8).write(to: path)
+            let result = try await runCommand(
+                ["perl", "scripts/checkpatch.pl", "--strict", "--no-tree", "--show-types", "-f", path.path],
+                in: work.appendingPathComponent(tree).path)
+            #expect(
+                result.output.contains("total: 0 errors, 0 warnings, 0 checks"),
+                "\(file.path):\n\(result.output.suffix(3000))")
+        }
+    }
+
     @Test("libkmod reads license, vermagic, parameters and the ABI fingerprint back from the .ko")
     func modinfo() async throws {
         let build = try await BuiltCatalog.shared.value

@@ -97,6 +97,9 @@ public enum CTopLevel: Equatable, Sendable {
     /// `#ifdef NAME`, the items, then (when `else` has any) `#else` and those, `#endif`: code
     /// that depends on what the tree it is compiled in provides.
     case ifdef(String, [CTopLevel], else: [CTopLevel])
+    /// Kernel-style C written out as it is: a driver's hand-written part from a template,
+    /// placed after the declarations generated from its model.
+    case verbatim(String)
 }
 
 /// A C source or header file.

@@ -100,6 +100,10 @@ public struct KernelStyleRenderer {
             renderWrapped(prefix: "", .call("_Static_assert", .raw(condition), cString(message)), suffix: ";", into: &writer)
         case .comment(let text):
             renderComment(text, into: &writer)
+        case .verbatim(let text):
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+                writer.raw(String(line))
+            }
         case .includeGuard(let name):
             writer.line("#ifndef \(name)")
             writer.line("#define \(name)")

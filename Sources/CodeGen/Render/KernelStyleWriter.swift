@@ -28,6 +28,9 @@ struct KernelStyleWriter {
         lines.append(text.isEmpty ? "" : indent + text)
     }
 
+    /// A line exactly as given, whatever the depth.
+    mutating func raw(_ text: String) { lines.append(text) }
+
     mutating func blank() {
         if let last = lines.last, !last.isEmpty { lines.append("") }
     }
