@@ -3,10 +3,12 @@
 # Linux guest: the emulated register accesses that leave the guest (each one a VM exit
 # under KVM) in QEMU's memory_region_ops_read/_write trace, with and without each tweak.
 #
-#   scripts/bench-tweaks.sh [--boots N] [--mb N] [--out DIR] [--scratch-path DIR]
+#   scripts/bench-tweaks.sh [--boots N] [--mb N] [--net-mb N] [--out DIR] [--scratch-path DIR]
 #
-#   --boots N           boots per side for the pmtmr tweak (3); the median is reported
+#   --boots N           boots per side for the pmtmr tweak and the network transfer (3);
+#                       the median is reported
 #   --mb N              MiB the disk workload writes and reads back (8)
+#   --net-mb N          MiB the network transfer moves each way (16)
 #   --out DIR           where everything goes (out/bench-tweaks)
 #   --scratch-path DIR  swift build's scratch folder for pvgen (swift's default, .build)
 #
@@ -16,8 +18,11 @@
 #   virtual-disk queue settings  pvgen-virtual-disk-apply.sh (none elevator, rotational 0,
 #                                add_random 0, read-ahead): IDE register accesses and disk
 #                                commands per MiB of buffered writes and reads on ata_piix
-# Not yet measured here: the NAPI-off e1000 driver and the timer-tick configuration (their
-# generated parts are not in kmod/ yet).
+#   NAPI-off e1000 driver        guest/pvgen_e1000 against the stock e1000: e1000 register
+#                                accesses and interrupts per MiB received and sent over TCP
+#                                (Tests/rigs/net/run-transfer.sh; QEMU pinned to one CPU,
+#                                which makes the runs repeatable)
+# Not yet measured here: the timer-tick configuration.
 #
 # Installs what is missing with apt (QEMU, the guest kernel and headers, busybox, python3
 # with matplotlib), builds pvgen, generates the tree (pvgen generate OUT/kmod), boots the
@@ -31,6 +36,7 @@ bench=$root/Tests/rigs/bench
 rig=$root/Tests/rigs/guest
 boots=3
 mb=8
+net_mb=16
 out=$root/out/bench-tweaks
 scratch=
 
@@ -45,6 +51,7 @@ while (($#)); do
 	case $1 in
 	--boots) need_value "$1" $# && boots=$2 && shift 2 ;;
 	--mb) need_value "$1" $# && mb=$2 && shift 2 ;;
+	--net-mb) need_value "$1" $# && net_mb=$2 && shift 2 ;;
 	--out) need_value "$1" $# && out=$2 && shift 2 ;;
 	--scratch-path) need_value "$1" $# && scratch=$2 && shift 2 ;;
 	-h | --help)
@@ -56,6 +63,7 @@ while (($#)); do
 done
 [[ $boots =~ ^[1-9][0-9]*$ ]] || die "--boots wants a positive integer, got: $boots"
 [[ $mb =~ ^[1-9][0-9]*$ ]] && ((mb <= 256)) || die "--mb wants 1..256, got: $mb"
+[[ $net_mb =~ ^[1-9][0-9]*$ ]] && ((net_mb <= 256)) || die "--net-mb wants 1..256, got: $net_mb"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -85,6 +93,10 @@ swift build "${swift_args[@]}" --product pvgen >&2
 pvgen=$(swift build "${swift_args[@]}" --show-bin-path)/pvgen
 tree=$out/kmod
 "$pvgen" generate --out "$tree" >&2
+log "kbuild the guest modules"
+"$pvgen" build "$tree" >"$out/modinfo.txt" || die "pvgen build failed"
+e1000_ko=$tree/guest/pvgen_e1000/pvgen_e1000.ko
+[[ -f $e1000_ko ]] || die "no $e1000_ko after pvgen build"
 config=$tree/guest-config
 cmdline=$(tr '\n' ' ' <"$config/kernel-cmdline.txt")
 [[ -n ${cmdline// /} ]] || die "$config/kernel-cmdline.txt is empty"
@@ -132,6 +144,21 @@ for side in stock tweaked; do
 		die "disk-$side: the data did not read back"
 	"$python" "$bench/count-trace.py" "$out/runs/disk-$side/trace.log" \
 		--json "$out/runs/disk-$side/counts.json" >/dev/null
+done
+
+# network: the stock e1000 and pvgen_e1000, alternating, QEMU pinned to the last CPU.
+for i in $(seq 1 "$boots"); do
+	for side in stock pvgen; do
+		dir=$out/runs/net-$side-$i
+		rm -rf "$dir"
+		driver=(--driver e1000)
+		[[ $side == stock ]] || driver=(--ko "$e1000_ko")
+		log "net-$side-$i: $net_mb MiB each way"
+		PVGEN_E1000_CPUS=$(($(nproc) - 1)) "$root/Tests/rigs/net/run-transfer.sh" "${driver[@]}" \
+			--mb "$net_mb" --trace "$dir" >"$out/net-$side-$i.log" 2>&1 ||
+			{ tail -n 20 "$out/net-$side-$i.log" >&2 && die "net-$side-$i failed (see $dir)"; }
+		runs+=(--run "net-$side" "$side e1000 driver, run $i" "$dir")
+	done
 done
 
 "$python" "$bench/tweaks-report.py" --out "$out" --mb "$mb" \

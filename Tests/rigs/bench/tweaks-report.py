@@ -13,6 +13,9 @@ KIND is one of
                             with the distribution's queue settings and with pvgen's:
                             IDE/BMDMA register accesses (count-trace.py's counts.json) and
                             disk commands (/sys/block/sda/stat) per MiB, write and read
+  net-stock, net-pvgen      a TCP transfer each way (Tests/rigs/net/run-transfer.sh --trace)
+                            with the stock e1000 and with pvgen_e1000: e1000 register
+                            accesses and interrupts per MiB (count-e1000.py's counts.json)
 Writes DIR/bench-tweaks.{txt,md,json,png}. Exit 1 when a run's data is missing.
 """
 import argparse
@@ -86,11 +89,15 @@ def main():
 
     pm = {"pmtmr-plain": [], "pmtmr-skip": []}
     disk = {}
+    net = {"net-stock": [], "net-pvgen": []}
     for kind, label, directory in args.run:
         if kind in pm:
             pm[kind].append(pm_timer_reads(f"{directory}/trace.log"))
         elif kind in ("disk-stock", "disk-tweaked"):
             disk[kind] = disk_run(directory, args.mb)
+        elif kind in net:
+            windows = json.load(open(f"{directory}/counts.json"))["windows"]
+            net[kind].append({w: windows[w] for w in ("in", "out")})
         else:
             raise SystemExit(f"unknown run kind {kind}")
 
@@ -107,6 +114,12 @@ def main():
                 rows.append((
                     "virtual-disk queue settings", f"per MiB, buffered {window}", metric,
                     value("disk-stock"), value("disk-tweaked")))
+
+    if net["net-stock"] and net["net-pvgen"]:
+        for window, workload in (("in", "per MiB received"), ("out", "per MiB sent")):
+            for metric, key in (("e1000 register accesses", "e1000_per_mib"), ("interrupts", "irqs_per_mib")):
+                values = lambda kind: median_range([run[window][key] for run in net[kind]])
+                rows.append(("NAPI-off e1000 driver", workload, metric, values("net-stock"), values("net-pvgen")))
 
     def fmt(v):
         median, low, high = v
@@ -134,7 +147,7 @@ def main():
     md = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     md += ["| " + " | ".join(r) + " |" for r in table[1:]]
     open(f"{args.out}/bench-tweaks.md", "w").write("\n".join(md) + "\n")
-    json.dump({"rows": rows, "pm": pm, "disk": disk}, open(f"{args.out}/bench-tweaks.json", "w"), indent=1)
+    json.dump({"rows": rows, "pm": pm, "disk": disk, "net": net}, open(f"{args.out}/bench-tweaks.json", "w"), indent=1)
     sys.stdout.write(text)
 
     import matplotlib
