@@ -33,6 +33,7 @@ public struct Generator: Sendable {
             let context: [String: Any] = ["module": module, "device": plan.device.name]
             files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
             files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
+            if let stock = plan.device.stockDriver { files.append(try blacklist(module: module, stock: stock, id: plan.device.pciID)) }
         }
 
         for device in catalog.networkDevices ?? [] {
@@ -42,6 +43,9 @@ public struct Generator: Sendable {
             let context: [String: Any] = ["module": module, "device": device.name]
             files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
             files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
+            if let stock = device.stockDriver {
+                files.append(try blacklist(module: module, stock: stock, id: String(format: "%04x:%04x", device.pciVendor, device.pciDevice)))
+            }
         }
 
         let host = HostStubTranslator(abi: catalog.abi, naming: naming, devices: catalog.devices)
@@ -80,5 +84,13 @@ public struct Generator: Sendable {
         files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
         if let tweaks = catalog.guestTweaks { files += try GuestConfigFiles.render(tweaks) }
         return files.sorted { $0.path < $1.path }
+    }
+
+    /// `guest/MODULE/MODULE.conf`, for /etc/modprobe.d: the stock driver of the same PCI ID
+    /// would otherwise be loaded too, and whichever probes first binds the device.
+    func blacklist(module: String, stock: String, id: String) throws -> GeneratedFile {
+        GeneratedFile(
+            path: "guest/\(module)/\(module).conf",
+            contents: try Templates.render("guest/modprobe.conf", ["module": module, "stock": stock, "id": id]))
     }
 }

@@ -11,10 +11,13 @@ public struct Device: Codable, Sendable, Hashable {
     /// The QOM type of QEMU's model of this device (`piix3-ide`), when pvgen should generate
     /// a QEMU doorbell device that replays batches into it.
     public var qemuType: String?
+    /// The stock driver that claims the same PCI ID (`ata_piix`): the generated modprobe.d file
+    /// blacklists it.
+    public var stockDriver: String?
 
     public init(
         name: String, summary: String, pciVendor: UInt16, pciDevice: UInt16, blocks: [IOBlock],
-        registers: [Register], sequences: [AccessSequence], qemuType: String? = nil
+        registers: [Register], sequences: [AccessSequence], qemuType: String? = nil, stockDriver: String? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -24,9 +27,19 @@ public struct Device: Codable, Sendable, Hashable {
         self.registers = registers
         self.sequences = sequences
         self.qemuType = qemuType
+        self.stockDriver = stockDriver
     }
 
     public func block(named name: String) -> IOBlock? { blocks.first { $0.name == name } }
+
+    /// `8086:7010`.
+    public var pciID: String {
+        func hex4(_ value: UInt16) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 4 - digits.count) + digits
+        }
+        return hex4(pciVendor) + ":" + hex4(pciDevice)
+    }
 
     /// The register a step names in the given direction.
     public func register(named name: String) -> Register? { registers.first { $0.name == name } }

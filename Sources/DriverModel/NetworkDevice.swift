@@ -77,10 +77,13 @@ public struct NetworkDevice: Codable, Sendable, Hashable {
     public var rings: NetworkRings
     /// What QEMU calls the device (`-device e1000`), for the tests and benchmarks.
     public var qemuType: String?
+    /// The stock driver that claims the same PCI ID (`e1000`): the generated modprobe.d file
+    /// blacklists it.
+    public var stockDriver: String?
 
     public init(
         name: String, summary: String, pciVendor: UInt16, pciDevice: UInt16, bar: Int, barSize: Int,
-        registers: [MMIORegister], rings: NetworkRings, qemuType: String? = nil
+        registers: [MMIORegister], rings: NetworkRings, qemuType: String? = nil, stockDriver: String? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -91,6 +94,7 @@ public struct NetworkDevice: Codable, Sendable, Hashable {
         self.registers = registers
         self.rings = rings
         self.qemuType = qemuType
+        self.stockDriver = stockDriver
     }
 
     public func register(named name: String) -> MMIORegister? { registers.first { $0.name == name } }

@@ -79,6 +79,7 @@ public enum E1000 {
                 fields: [flag("av", 31, "address valid")]),
         ],
         rings: NetworkRings(txEntries: 256, rxEntries: 256, rxBufferBytes: 2048, rxKick: 32, interruptRate: 8000),
-        qemuType: "e1000"
+        qemuType: "e1000",
+        stockDriver: "e1000"
     )
 }

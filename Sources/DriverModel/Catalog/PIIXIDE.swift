@@ -18,7 +18,8 @@ public enum PIIXIDE {
         blocks: blocks,
         registers: registers,
         sequences: sequences,
-        qemuType: "piix3-ide"
+        qemuType: "piix3-ide",
+        stockDriver: "ata_piix"
     )
 
     static let blocks: [IOBlock] = [
