@@ -29,8 +29,10 @@ struct NICDriverTranslator {
 
                 Written from the register semantics of the Intel 8254x family with one aim: as \
                 few register accesses as possible on the data path, since in a virtual machine \
-                each one is a VM exit. IMS is written once at open and IMC once at stop: the \
-                interrupt handler never masks or unmasks. It reads ICR once (the read clears it \
+                each one is a VM exit. IMS is written at open and IMC at stop; the interrupt \
+                handler never masks or unmasks, and TXDW is unmasked only while sent frames are \
+                still in flight after their TDT write (never on QEMU, which sends inside it, so \
+                sending raises no interrupt there). The handler reads ICR once (the read clears it \
                 and drops the line) and finds received and sent frames by the DD bits the \
                 device writes into the descriptors in memory. No NAPI: frames go up with \
                 __netif_rx() from the hard interrupt. Consumed receive descriptors go back with \

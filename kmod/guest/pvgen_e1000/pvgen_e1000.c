@@ -5,13 +5,15 @@
  *
  * Written from the register semantics of the Intel 8254x family with one aim:
  * as few register accesses as possible on the data path, since in a virtual
- * machine each one is a VM exit. IMS is written once at open and IMC once at
- * stop: the interrupt handler never masks or unmasks. It reads ICR once (the
- * read clears it and drops the line) and finds received and sent frames by the
- * DD bits the device writes into the descriptors in memory. No NAPI: frames go
- * up with __netif_rx() from the hard interrupt. Consumed receive descriptors go
- * back with one RDT write once 32 are owed; TDT is written once per burst
- * (netdev_xmit_more() and BQL). No offloads, no ethtool.
+ * machine each one is a VM exit. IMS is written at open and IMC at stop; the
+ * interrupt handler never masks or unmasks, and TXDW is unmasked only while
+ * sent frames are still in flight after their TDT write (never on QEMU, which
+ * sends inside it, so sending raises no interrupt there). The handler reads ICR
+ * once (the read clears it and drops the line) and finds received and sent
+ * frames by the DD bits the device writes into the descriptors in memory. No
+ * NAPI: frames go up with __netif_rx() from the hard interrupt. Consumed
+ * receive descriptors go back with one RDT write once 32 are owed; TDT is
+ * written once per burst (netdev_xmit_more() and BQL). No offloads, no ethtool.
  */
 
 #include <linux/bitfield.h>
@@ -137,8 +139,12 @@ static_assert(sizeof(struct pve_rx_desc) == 16);
 #define PVE_RX_PAGES		(PVE_RX_RING / PVE_RX_BUFS_PER_PAGE)
 
 #define PVE_INT_ALL		0xffffffffu
-#define PVE_INT_ENABLE		(PVE_ICR_TXDW | PVE_ICR_LSC | PVE_ICR_RXO | \
-				 PVE_ICR_RXT0)
+/*
+ * TXDW is not among them: sent frames are reclaimed right after the TDT write
+ * (QEMU sends inside it), and TXDW is unmasked only while frames are still in
+ * flight after that (see pve_tx_irq()).
+ */
+#define PVE_INT_ENABLE		(PVE_ICR_LSC | PVE_ICR_RXO | PVE_ICR_RXT0)
 /* IPGT 10, IPGR1 8, IPGR2 6: the 82540EM copper values. */
 #define PVE_TIPG_VALUE		(FIELD_PREP(PVE_TIPG_IPGT, 10) | \
 				 FIELD_PREP(PVE_TIPG_IPGR1, 8) | \
@@ -167,6 +173,7 @@ struct pve_priv {
 	unsigned int tx_next;	/* next descriptor to fill */
 	unsigned int tx_clean;	/* oldest descriptor not yet reclaimed */
 	unsigned int tx_tail;	/* last value written to TDT */
+	bool tx_irq;		/* TXDW is unmasked */
 
 	/* RX: the interrupt handler only (and open/stop). */
 	struct pve_rx_desc *rx_ring;
@@ -341,6 +348,21 @@ static void pve_tx_clean(struct pve_priv *p)
 	u64_stats_update_end(&p->syncp);
 }
 
+/*
+ * Unmask TXDW while sent frames are still in flight, so that their completion
+ * is reclaimed; mask it again once none is. Called with tx_lock held: one IMS
+ * or IMC write when that changes, none on a device that sends at once.
+ */
+static void pve_tx_irq(struct pve_priv *p)
+{
+	bool want = p->tx_clean != p->tx_next;
+
+	if (want == p->tx_irq)
+		return;
+	pve_wr(p, want ? PVE_IMS : PVE_IMC, PVE_ICR_TXDW);
+	p->tx_irq = want;
+}
+
 static irqreturn_t pve_interrupt(int irq, void *data)
 {
 	struct net_device *ndev = data;
@@ -365,6 +387,7 @@ static irqreturn_t pve_interrupt(int irq, void *data)
 
 	spin_lock(&p->tx_lock);
 	pve_tx_clean(p);
+	pve_tx_irq(p);
 	spin_unlock(&p->tx_lock);
 
 	return IRQ_HANDLED;
@@ -427,8 +450,12 @@ static netdev_tx_t pve_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		netif_stop_queue(ndev);
 		kick = true;
 	}
-	if (kick)
+	if (kick) {
 		pve_tx_kick(p);
+		/* What the device sent during the TDT write goes back now. */
+		pve_tx_clean(p);
+		pve_tx_irq(p);
+	}
 
 	spin_unlock_irqrestore(&p->tx_lock, flags);
 	return NETDEV_TX_OK;
@@ -543,6 +570,7 @@ static int pve_alloc_rings(struct pve_priv *p)
 	p->tx_next = 0;
 	p->tx_clean = 0;
 	p->tx_tail = 0;
+	p->tx_irq = false;
 	p->rx_clean = 0;
 	p->rx_tail = PVE_RX_RING - 1;
 	p->rx_discard = false;
