@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# run-fuzz.sh - build the libFuzzer target of the host stub against a generated tree and run
+# run-fuzz.sh - build a libFuzzer target of the host stub against a generated tree and run
 # it for a bounded time.
 #
-#   Tests/fuzz/run-fuzz.sh SECONDS [KMOD_DIR]
+#   Tests/fuzz/run-fuzz.sh SECONDS [KMOD_DIR] [TARGET]
+#
+# TARGET is host (default: fuzz_pvgen_host.c, every batch entry point against a reference
+# model) or ring (fuzz_pvgen_ring.c: the exitless ring's entry points on a hostile ring).
 #
 # KMOD_DIR is a tree `pvgen generate` wrote (default: the checked-in kmod/); its include/ and
 # host/lib/ are compiled as they are, with clang -fsanitize=fuzzer,address,undefined. The seed
@@ -21,8 +24,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-seconds=${1:?usage: run-fuzz.sh SECONDS [KMOD_DIR]}
+seconds=${1:?usage: run-fuzz.sh SECONDS [KMOD_DIR] [TARGET]}
 kmod=$(cd "${2:-$root/kmod}" && pwd)
+target=${3:-host}
+[[ $target == host || $target == ring ]] || { echo "run-fuzz: TARGET is host or ring" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "run-fuzz: SECONDS must be a number" >&2; exit 2; }
 for file in include/pvgen_abi.h host/lib/pvgen_host.h host/lib/pvgen_host.c; do
 	[[ -f $kmod/$file ]] || { echo "run-fuzz: $kmod has no $file: not a generated tree" >&2; exit 2; }
@@ -81,11 +86,30 @@ fi
 
 cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer
 	-I"$kmod/include" -I"$kmod/host/lib")
-echo "[fuzz] building against $kmod with $clang"
-"$clang" "${cflags[@]}" -o "$out/make_corpus" "$here/make_corpus.c"
+echo "[fuzz] building fuzz_pvgen_$target against $kmod with $clang"
+fuzzer=$out/fuzz_pvgen_$target
 "$clang" "${cflags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	"${ld_flags[@]}" -o "$out/fuzz_pvgen_host" "$here/fuzz_pvgen_host.c" "$kmod/host/lib/pvgen_host.c"
-"$out/make_corpus" "$out/seeds"
+	"${ld_flags[@]}" -o "$fuzzer" "$here/fuzz_pvgen_$target.c" "$kmod/host/lib/pvgen_host.c"
+max_len=4096
+if [[ $target == host ]]; then
+	"$clang" "${cflags[@]}" -o "$out/make_corpus" "$here/make_corpus.c"
+	"$out/make_corpus" "$out/seeds"
+else
+	max_len=$((16 + 8192)) # the script and both pages
+	# One seed: a ring with two entries posted in slot 0, and a script that attaches it,
+	# posts, polls, flips the poller, kicks by hypercall, posts past the ring (it breaks),
+	# and kicks again (it attaches anew).
+	zeros() { head -c "$1" /dev/zero; }
+	{
+		printf '\x00\x0d\x02\x03\x0d\x02\x04\x01\x2d\x02\x02\x00\x02\x0d\x02\x02'
+		printf '\x67\x72\x76\x70\x04\x00\x00\x00'
+		zeros 184
+		printf '\x02\x00\x00\x00'
+		zeros 3900
+		printf '\x01\x01\xf6\x01\xe0\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00'
+		printf '\x02\x01\xf7\x01\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00'
+	} >"$out/seeds/ring-posted"
+fi
 
 # New inputs go to the first folder (the work corpus), never into the seeds. One process:
 # the machine is shared.
@@ -94,8 +118,8 @@ log=$out/fuzz.log
 set +e
 # shellcheck disable=SC2086
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	"$out/fuzz_pvgen_host" "$out/corpus" "$out/seeds" \
-	-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+	"$fuzzer" "$out/corpus" "$out/seeds" \
+	-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
 	-print_final_stats=1 -artifact_prefix="$out/artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1
 status=$?
 set -e
@@ -111,7 +135,7 @@ grep -E '^(INVARIANT|==[0-9]+==ERROR|SUMMARY)' "$log" | head -n 20 || true
 echo "fuzz: ${executions:-0} executions in ${time_s:-$seconds} s, $corpus new corpus inputs, $findings findings"
 
 if ((findings)); then
-	echo "run-fuzz: FINDING: log $log, inputs in $out/artifacts/ (reproduce: $out/fuzz_pvgen_host FILE)" >&2
+	echo "run-fuzz: FINDING: log $log, inputs in $out/artifacts/ (reproduce: $fuzzer FILE)" >&2
 	tail -n 40 "$log" >&2
 	exit 1
 fi

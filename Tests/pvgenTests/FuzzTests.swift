@@ -2,8 +2,9 @@ import CodeGen
 import Foundation
 import Testing
 
-/// The libFuzzer target over the host stub's entry points (`Tests/fuzz`), run for a bounded
-/// time against a freshly generated tree. `scripts/fuzz.sh` is the long run.
+/// The libFuzzer targets over the host stub's entry points (`Tests/fuzz`: the batch entry
+/// points against a reference model, and the exitless ring's), run for a bounded time against
+/// a freshly generated tree. `scripts/fuzz.sh` is the long run.
 @Suite("Host stub fuzzing")
 struct FuzzTests {
     static let seconds = 60
@@ -27,5 +28,22 @@ struct FuzzTests {
         // Every seed is executed first, and a healthy run does thousands per second.
         #expect(executions > 10_000, "only \(executions) executions in \(summary.2) s")
         #expect(result.output.contains("seeds in"))
+    }
+
+    @Test("the exitless ring's entry points survive 30 seconds of libFuzzer on a hostile ring")
+    func fuzzRing() async throws {
+        let tree = try Repository.scratch("fuzz-ring").appendingPathComponent("kmod")
+        defer { try? FileManager.default.removeItem(at: tree.deletingLastPathComponent()) }
+        try OutputTree.write(try Generator(catalog: .builtIn).generate(), to: tree)
+
+        let result = try await runCommand(
+            [Repository.path("Tests/fuzz/run-fuzz.sh"), "30", tree.path, "ring"], environment: ["PVGEN_FUZZ_OUT": ""])
+        #expect(result.status == 0, "fuzzing found something or did not build:\n\(result.output)")
+        let summary = try #require(
+            result.output.firstMatch(of: /fuzz: (\d+) executions in (\d+) s, (\d+) new corpus inputs, (\d+) findings/),
+            "no summary line:\n\(result.output)")
+        print("FuzzTests: ring: \(summary.0)")
+        #expect(Int(summary.4) == 0)
+        #expect(try #require(Int(summary.1)) > 10_000)
     }
 }
