@@ -108,7 +108,7 @@ struct GuestBatchRuntime {
                 storage: "static const", CDeclaration("struct kernel_param_ops", "pvgen_stat_ops",
                     .designated([("get", .expression("pvgen_param_get_stat"))]))),
             .macro(.call("module_param_cb", "transport", "&pvgen_transport_ops", "&pvgen_transport_param", "0444")),
-            .macro(.call("MODULE_PARM_DESC", "transport", cString("auto|vmcall|doorbell|direct: force a transport"))),
+            .macro(.call("MODULE_PARM_DESC", "transport", cString(transports.map(\.1).joined(separator: "|") + ": force a transport"))),
             // module_param_cb() records no type; modinfo shows this one.
             .macro(.call("__MODULE_PARM_TYPE", "transport", cString("charp"))),
             .macro(.call("module_param_cb", "transport_in_use", "&pvgen_transport_active_ops", "&pvgen_transport_active", "0444")),

@@ -183,7 +183,8 @@ static const struct kernel_param_ops pvgen_stat_ops = {
 };
 
 module_param_cb(transport, &pvgen_transport_ops, &pvgen_transport_param, 0444);
-MODULE_PARM_DESC(transport, "auto|vmcall|doorbell|direct: force a transport");
+MODULE_PARM_DESC(transport,
+		 "auto|vmcall|doorbell|ring|direct: force a transport");
 __MODULE_PARM_TYPE(transport, "charp");
 module_param_cb(transport_in_use, &pvgen_transport_active_ops,
 		&pvgen_transport_active, 0444);
