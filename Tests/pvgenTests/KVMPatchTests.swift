@@ -22,6 +22,50 @@ struct KVMPatchTests {
         #expect(!text.contains("Date:"))
     }
 
+    /// The patch for an ABI with or without the ring (three or two forwarded hypercalls).
+    func patch(ring: Bool) throws -> String {
+        var catalog = Catalog.builtIn
+        if !ring {
+            catalog.abi.ring = nil
+            catalog.abi.features.removeAll { $0.name == "ring" }
+        }
+        let files = try Generator(catalog: catalog).generate()
+        return try #require(files.first { $0.path.hasPrefix("host/kvm/") && $0.path.hasSuffix(".patch") }).contents
+    }
+
+    @Test("every hunk header and the diffstat count the lines the patch has, with the ring's hypercall and without", arguments: [true, false])
+    func hunksAddUp(ring: Bool) throws {
+        let lines = try patch(ring: ring).split(separator: "\n", omittingEmptySubsequences: false)
+        var insertions = 0
+        var deletions = 0
+        var index = 0
+        var hunks = 0
+        while index < lines.count {
+            guard let header = lines[index].firstMatch(of: /^@@ -\d+,(\d+) \+\d+,(\d+) @@/) else {
+                index += 1
+                continue
+            }
+            hunks += 1
+            var old = 0
+            var new = 0
+            index += 1
+            while index < lines.count, old < Int(header.1)! || new < Int(header.2)! {
+                switch lines[index].first {
+                case " ": old += 1; new += 1
+                case "-": old += 1; deletions += 1
+                case "+": new += 1; insertions += 1
+                default: Issue.record("hunk \(hunks) ends early at line \(index + 1): \(lines[index])")
+                }
+                index += 1
+            }
+            #expect(old == Int(header.1)! && new == Int(header.2)!, "hunk \(hunks): header says \(header.1),\(header.2)")
+        }
+        #expect(hunks == 3)
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("2 files changed, \(insertions) insertions(+), \(deletions) deletions(-)"))
+        #expect(text.contains("+\tcase KVM_HC_PVGEN_RING:") == ring)
+    }
+
     @Test("the patch applies to Debian's linux-source-6.1 and arch/x86/kvm compiles with it", .timeLimit(.minutes(20)))
     func appliesAndCompiles() async throws {
         let scratch = try Repository.scratch("kvm-patch")
