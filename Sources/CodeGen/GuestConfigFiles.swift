@@ -11,6 +11,9 @@ enum GuestConfigFiles {
         "0001-clocksource-acpi_pm-skip-verify_pmtmr_rate-in-a-VM.patch",
     ]
 
+    /// The fragment for guests with busy vCPUs, when the model has one.
+    static let busyFragment = "kernel-cmdline-busy-vcpus.txt"
+
     static func context(_ tweaks: GuestTweaks) -> [String: Any] {
         let disks = tweaks.virtualDisks
         return [
@@ -23,6 +26,11 @@ enum GuestConfigFiles {
             "readAheadKb": disks.readAheadKb,
             "commandLine": tweaks.commandLine,
             "bootParameters": tweaks.bootParameters.map { ["name": $0.name, "value": $0.value, "reason": $0.reason] as [String: Any] },
+            "busyCommandLine": tweaks.busyVCPUCommandLine,
+            "hasBusy": !(tweaks.busyVCPUBootParameters ?? []).isEmpty,
+            "busyBootParameters": (tweaks.busyVCPUBootParameters ?? []).map {
+                ["name": $0.name, "value": $0.value, "reason": $0.reason] as [String: Any]
+            },
         ]
     }
 
@@ -34,6 +42,7 @@ enum GuestConfigFiles {
 
     static func render(_ tweaks: GuestTweaks) throws -> [GeneratedFile] {
         let context = context(tweaks)
+        let names = Self.names + ((tweaks.busyVCPUBootParameters ?? []).isEmpty ? [] : [busyFragment])
         return try names.map { name in
             GeneratedFile(path: "\(directory)/\(name)", contents: try Templates.render("\(directory)/\(name)", context))
         }

@@ -11,15 +11,24 @@
 public struct GuestTweaks: Codable, Sendable, Hashable {
     public var virtualDisks: VirtualDiskQueue
     public var bootParameters: [BootParameter]
+    /// Parameters only for guests whose vCPUs are busy much of the time (`nohz_full`): they
+    /// cost an idle guest more than they save it, so they get a fragment of their own.
+    public var busyVCPUBootParameters: [BootParameter]?
 
-    public init(virtualDisks: VirtualDiskQueue, bootParameters: [BootParameter]) {
+    public init(virtualDisks: VirtualDiskQueue, bootParameters: [BootParameter], busyVCPUBootParameters: [BootParameter]? = nil) {
         self.virtualDisks = virtualDisks
         self.bootParameters = bootParameters
+        self.busyVCPUBootParameters = busyVCPUBootParameters
     }
 
     /// The kernel command line fragment: `name=value` pairs, space separated, model order.
-    public var commandLine: String {
-        bootParameters.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    public var commandLine: String { Self.commandLine(bootParameters) }
+
+    /// The busy-vCPU fragment, empty when there is none.
+    public var busyVCPUCommandLine: String { Self.commandLine(busyVCPUBootParameters ?? []) }
+
+    static func commandLine(_ parameters: [BootParameter]) -> String {
+        parameters.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 }
 
@@ -72,6 +81,11 @@ extension GuestTweaks {
             BootParameter(
                 name: "pmtmr", value: "0",
                 reason: "no ACPI PM-timer clocksource: its registration reads the PM-timer port in loops, each read an exit")
+        ],
+        busyVCPUBootParameters: [
+            BootParameter(
+                name: "nohz_full", value: "1-N",
+                reason: "no periodic tick on a busy vCPU other than CPU 0: a 6.1 guest ticks from the LAPIC timer at HZ=250 on every busy vCPU (1-N is every CPU but the first, whatever the vCPU count; a one-vCPU guest ignores it)")
         ])
 
     /// Every problem, each naming the field at fault.
@@ -96,8 +110,17 @@ extension GuestTweaks {
         if !(0...65536).contains(disks.readAheadKb) {
             found.append(Diagnostic(field: "\(prefix).read_ahead_kb", message: "\(disks.readAheadKb) is outside 0...65536"))
         }
-        for (index, parameter) in tweaks.bootParameters.enumerated() {
-            let field = "\(path).boot_parameters[\(index)]"
+        let lists = [("boot_parameters", tweaks.bootParameters), ("busy_vcpu_boot_parameters", tweaks.busyVCPUBootParameters ?? [])]
+        for (list, parameters) in lists {
+            found += validate(parameters, at: "\(path).\(list)")
+        }
+        return found
+    }
+
+    static func validate(_ parameters: [BootParameter], at path: String) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for (index, parameter) in parameters.enumerated() {
+            let field = "\(path)[\(index)]"
             if parameter.name.isEmpty || !parameter.name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }) {
                 found.append(Diagnostic(field: "\(field).name", message: "'\(parameter.name)' is not a kernel parameter name"))
             }

@@ -28,6 +28,7 @@ struct GuestTweakTests {
         #expect(
             Set(files.keys) == [
                 "60-pvgen-virtual-disk.rules", "pvgen-virtual-disk-apply.sh", "kernel-cmdline.txt", "README.md", Self.pmtmrPatch,
+                "kernel-cmdline-busy-vcpus.txt",
             ])
         let rules = try #require(files["60-pvgen-virtual-disk.rules"])
         for model in tweaks.virtualDisks.models { #expect(rules.contains("ATTRS{model}==\"\(model)\"")) }
@@ -35,6 +36,7 @@ struct GuestTweakTests {
         #expect(rules.contains("ATTR{queue/scheduler}=\"none\""))
         #expect(rules.contains("ATTR{queue/read_ahead_kb}=\"\(tweaks.virtualDisks.readAheadKb)\""))
         #expect(files["kernel-cmdline.txt"] == "pmtmr=0\n")
+        #expect(files["kernel-cmdline-busy-vcpus.txt"] == "nohz_full=1-N\n")
         #expect(files["README.md"]?.contains("elevator_switch") == true)
         // A catalog without guest tweaks (an older model file) generates no guest-config.
         var plain = Catalog.builtIn
@@ -42,14 +44,41 @@ struct GuestTweakTests {
         #expect(try Self.guestConfig(plain).isEmpty)
     }
 
+    @Test(
+        "kernel-cmdline-busy-vcpus.txt: with two vCPUs the kernel takes CPU 1 out of the periodic tick (nohz_full=1; CPU 0 keeps timekeeping); one vCPU boots with it unchanged",
+        .timeLimit(.minutes(10)))
+    func busyVCPUFragment() async throws {
+        let fragment = try #require(try Self.guestConfig(.builtIn)["kernel-cmdline-busy-vcpus.txt"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let work = try Repository.scratch("guest-nohz")
+        func boot(_ name: String, cpus: Int) async throws -> String {
+            let result = try await runCommand([
+                "\(Self.rig)/boot-guest.sh", "--work", work.appendingPathComponent(name).path, "--script", "\(Self.rig)/nohz-probe.sh",
+                "--append", fragment, "--qemu-arg", "-smp", "--qemu-arg", "\(cpus)",
+            ])
+            #expect(result.status == 0, "guest run (\(name)) failed:\n\(result.output)")
+            return result.output
+        }
+        let two = try await boot("smp2", cpus: 2)
+        #expect(two.contains("PVGEN: cpus=2"))
+        #expect(two.contains("PVGEN: nohz_full=1\n"), "\(two)")
+        #expect(two.contains("NO_HZ: Full dynticks CPUs: 1."))
+        #expect(two.contains("PVGEN: clockevent1=lapic"), "the ticks come from the LAPIC timer")
+        let one = try await boot("smp1", cpus: 1)
+        #expect(one.contains("PVGEN: cpus=1"))
+        #expect(one.contains("PVGEN: nohz_full=(null)"), "\(one)")
+    }
+
     @Test("a bad guest_tweaks value is refused, naming the field")
     func validation() {
         var catalog = Catalog.builtIn
         catalog.guestTweaks?.virtualDisks.models = ["QEMU \"HARDDISK"]
         catalog.guestTweaks?.virtualDisks.readAheadKb = -1
+        catalog.guestTweaks?.busyVCPUBootParameters?[0].value = "1 2"
         let fields = catalog.validate().map(\.field)
         #expect(fields.contains("guest_tweaks.virtual_disks.models[0]"))
         #expect(fields.contains("guest_tweaks.virtual_disks.read_ahead_kb"))
+        #expect(fields.contains("guest_tweaks.busy_vcpu_boot_parameters[0].value"))
     }
 
     @Test("PIIX IDE disk with stock ata_piix: the generated apply script sets [none], rotational 0, add_random 0, read_ahead_kb; O_DIRECT I/O still reads back")
