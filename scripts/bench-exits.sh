@@ -56,20 +56,7 @@ if [[ ! -e /dev/kvm ]]; then
 	exit 1
 fi
 
-packages=(gcc make libc6-dev binutils python3 python3-matplotlib)
-missing=()
-for package in "${packages[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
-	[[ $status == installed ]] || missing+=("$package")
-done
-if ((${#missing[@]})); then
-	sudo=()
-	((EUID == 0)) || sudo=(sudo)
-	echo "[bench] installing: ${missing[*]}"
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}"
-fi
+"$root/scripts/install-deps.sh" gcc make libc6-dev binutils python3 python3-matplotlib
 
 mkdir -p "$out"
 echo "[bench] building the rig against $kmod"

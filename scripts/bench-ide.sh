@@ -68,23 +68,8 @@ out=$(cd "$out" && pwd)
 # guest rig's initramfs (busybox-static, cpio, kmod) and the report (python3, matplotlib;
 # run with Debian's /usr/bin/python3, where python3-matplotlib lives, whatever PATH finds).
 # QEMU's own build dependencies are build-qemu.sh's business.
-packages=(make gcc libc6-dev libkmod-dev linux-headers-amd64 linux-image-amd64
-	busybox-static cpio kmod python3 python3-matplotlib)
-missing=()
-for p in "${packages[@]}"; do
-	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) == installed ]] ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	sudo=()
-	((EUID == 0)) || sudo=(sudo)
-	log "installing: ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}"
-else
-	log "all ${#packages[@]} Debian packages present"
-fi
+"$root/scripts/install-deps.sh" make gcc libc6-dev libkmod-dev linux-headers-amd64 linux-image-amd64 \
+	busybox-static cpio kmod python3 python3-matplotlib >&2
 python=/usr/bin/python3
 [[ -x $python ]] || die "no $python (package python3)"
 command -v swift >/dev/null || die "swift is not on PATH (pvgen is a Swift package)"

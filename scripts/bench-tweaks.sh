@@ -67,20 +67,8 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-packages=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod python3 python3-matplotlib)
-missing=()
-for p in "${packages[@]}"; do
-	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) == installed ]] ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	sudo=()
-	((EUID == 0)) || sudo=(sudo)
-	log "installing: ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}"
-fi
+"$root/scripts/install-deps.sh" qemu-system-x86 linux-image-amd64 busybox-static cpio kmod \
+	python3 python3-matplotlib >&2
 python=/usr/bin/python3
 qemu=/usr/bin/qemu-system-x86_64
 "$qemu" -trace help 2>/dev/null | grep -qx memory_region_ops_read ||

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# install-deps.sh - install the Debian packages pvgen's build, tests and rigs need.
+# install-deps.sh - install the Debian packages pvgen's build, tests and rigs need, or the
+# ones named on the command line (what a benchmark or the fuzzer needs beyond them).
 # Idempotent: asks apt only for what dpkg reports missing. Needs root (or sudo).
+#
+#   scripts/install-deps.sh [PACKAGE...]
 set -euo pipefail
 
-packages=(
+packages=("$@")
+((${#packages[@]})) || packages=(
 	make gcc libc6-dev pkg-config
 	libkmod-dev                       # reading .ko modinfo from Swift
 	linux-headers-amd64               # kbuild for the guest modules
@@ -30,5 +34,6 @@ fi
 sudo=()
 ((EUID == 0)) || sudo=(sudo)
 echo "[deps] installing: ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# sudo resets the environment: env sets the frontend for apt itself.
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

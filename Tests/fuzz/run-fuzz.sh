@@ -67,20 +67,8 @@ find_clang() {
 }
 
 if ! clang=$(find_clang); then
-	# Debian's clang keeps libclang_rt.fuzzer in libclang-rt-14-dev; ask apt only for what
-	# dpkg reports missing.
-	missing=()
-	for package in clang libclang-rt-14-dev; do
-		status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
-		[[ $status == installed ]] || missing+=("$package")
-	done
-	if ((${#missing[@]})); then
-		sudo=()
-		((EUID == 0)) || sudo=(sudo)
-		echo "[fuzz] installing: ${missing[*]}"
-		"${sudo[@]}" apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-	fi
+	# Debian's clang keeps libclang_rt.fuzzer in libclang-rt-14-dev.
+	"$root/scripts/install-deps.sh" clang libclang-rt-14-dev
 	clang=$(find_clang) || { echo "run-fuzz: no clang that links -fsanitize=fuzzer" >&2; exit 2; }
 fi
 
