@@ -52,26 +52,15 @@
 
 #include "pvgen_abi.h"
 #include "pvgen_host.h"
+#include "fuzz_common.h"
 
-#define PAGE		4096ULL
 #define MEM_PAGES	4
 #define MEM_SIZE	(MEM_PAGES * PAGE)
-#define BMDMA		0xc000
 #define ENTRY		16U
 #define NEVER		0xff
 #define MAX_PIO		(2 * PVGEN_MAX_ENTRIES)
 #define MAX_WRITES	(2 * PVGEN_MAX_ENTRIES)
 #define ENOSYS_RET	(-1000L)
-
-#define INVARIANT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "INVARIANT %s failed: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			abort();					\
-		}							\
-	} while (0)
 
 enum entry_point {
 	EP_HYPERCALL,

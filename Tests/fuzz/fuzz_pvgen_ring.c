@@ -29,24 +29,13 @@
 #include <sys/mman.h>
 
 #include "pvgen_host.h"
+#include "fuzz_common.h"
 
-#define PAGE		4096ULL
 #define MEM_PAGES	16
 #define MEM_SIZE	(MEM_PAGES * PAGE)
 #define RGPA		(4 * PAGE)
-#define BMDMA		0xc000
 #define SCRIPT		16
 #define ENOSYS_RET	(-1000L)
-
-#define INVARIANT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "INVARIANT %s failed: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			abort();					\
-		}							\
-	} while (0)
 
 enum op { OP_KICK_PORT, OP_KICK_CALL, OP_POLL, OP_POLLED, OP_UNPOLLED, OP_POST, OP_NR };
 

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "pvgen_abi.h"
+#include "fuzz_common.h"
 
 #define HEADER		40
-#define BMDMA		0xc000
 #define QGPA		0x1000ULL
 #define ATA_BUSY	0x80
 #define ATA_DRQ		0x08
