@@ -44,7 +44,7 @@ public struct Generator: Sendable {
             files.append(GeneratedFile(path: "guest/\(module)/Kbuild", contents: try Templates.render("guest/Kbuild", context)))
             files.append(GeneratedFile(path: "guest/\(module)/Makefile", contents: try Templates.render("guest/Makefile", context)))
             if let stock = device.stockDriver {
-                files.append(try blacklist(module: module, stock: stock, id: String(format: "%04x:%04x", device.pciVendor, device.pciDevice)))
+                files.append(try blacklist(module: module, stock: stock, id: device.pciID))
             }
         }
 

@@ -33,13 +33,7 @@ public struct Device: Codable, Sendable, Hashable {
     public func block(named name: String) -> IOBlock? { blocks.first { $0.name == name } }
 
     /// `8086:7010`.
-    public var pciID: String {
-        func hex4(_ value: UInt16) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 4 - digits.count) + digits
-        }
-        return hex4(pciVendor) + ":" + hex4(pciDevice)
-    }
+    public var pciID: String { pciIdentifier(vendor: pciVendor, device: pciDevice) }
 
     /// The register a step names in the given direction.
     public func register(named name: String) -> Register? { registers.first { $0.name == name } }
@@ -48,4 +42,13 @@ public struct Device: Codable, Sendable, Hashable {
 
     /// Number of channels: every block has one base per channel.
     public var channelCount: Int { blocks.map(\.bases.count).max() ?? 0 }
+}
+
+/// A PCI vendor:device pair as lspci and the kernel print it (`8086:7010`).
+func pciIdentifier(vendor: UInt16, device: UInt16) -> String {
+    func hex4(_ value: UInt16) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+    return hex4(vendor) + ":" + hex4(device)
 }

@@ -98,4 +98,7 @@ public struct NetworkDevice: Codable, Sendable, Hashable {
     }
 
     public func register(named name: String) -> MMIORegister? { registers.first { $0.name == name } }
+
+    /// `8086:100e`.
+    public var pciID: String { pciIdentifier(vendor: pciVendor, device: pciDevice) }
 }

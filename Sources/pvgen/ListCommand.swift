@@ -18,7 +18,7 @@ struct ListCommand: AsyncParsableCommand {
         print("  doorbell port 0x\(String(abi.doorbell.port, radix: 16)), at most \(abi.limits.maxEntries) entries per batch")
         for device in catalog.devices {
             let plan = BatchPlanner.plan(device)
-            let id = String(format: "%04x:%04x", device.pciVendor, device.pciDevice)
+            let id = device.pciID
             print("device \(device.name) (PCI \(id)): \(device.summary)")
             for sequence in plan.sequences {
                 let name = sequence.sequence.name

@@ -20,7 +20,7 @@ struct NICDriverTranslator {
     ]
 
     func translate() throws -> CFile {
-        let id = String(format: "%04x:%04x", device.pciVendor, device.pciDevice)
+        let id = device.pciID
         var items: [CTopLevel] = [
             .comment(
                 """
