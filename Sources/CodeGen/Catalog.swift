@@ -10,17 +10,24 @@ public struct Catalog: Codable, Sendable, Hashable {
     public var guestTweaks: GuestTweaks?
     /// Network controllers with a generated NAPI-off driver; optional like `guestTweaks`.
     public var networkDevices: [NetworkDevice]?
+    /// The host PIT patches for guests that tick from the PIT; optional like `guestTweaks`.
+    public var hostTimer: HostTimer?
 
-    public init(abi: BatchABI, devices: [Device], guestTweaks: GuestTweaks? = nil, networkDevices: [NetworkDevice]? = nil) {
+    public init(
+        abi: BatchABI, devices: [Device], guestTweaks: GuestTweaks? = nil, networkDevices: [NetworkDevice]? = nil,
+        hostTimer: HostTimer? = nil
+    ) {
         self.abi = abi
         self.devices = devices
         self.guestTweaks = guestTweaks
         self.networkDevices = networkDevices
+        self.hostTimer = hostTimer
     }
 
     /// The embedded default: `pvgen generate` with no model file.
     public static let builtIn = Catalog(
-        abi: PVGenABI.abi, devices: [PIIXIDE.device], guestTweaks: .qemu, networkDevices: [E1000.device])
+        abi: PVGenABI.abi, devices: [PIIXIDE.device], guestTweaks: .qemu, networkDevices: [E1000.device],
+        hostTimer: .quarterRate)
 
     /// Every problem in the catalog, each naming the field at fault.
     public func validate() -> [Diagnostic] {
@@ -32,6 +39,7 @@ public struct Catalog: Codable, Sendable, Hashable {
             diagnostics.append(Diagnostic(field: "devices", message: "only one device may name a qemu_type: the QEMU doorbell device serves one"))
         }
         if let guestTweaks { diagnostics += GuestTweaks.validate(guestTweaks, at: "guest_tweaks") }
+        if let hostTimer { diagnostics += HostTimer.validate(hostTimer, at: "host_timer") }
         for (index, device) in (networkDevices ?? []).enumerated() {
             diagnostics += NetworkValidator.validate(device, at: "network_devices[\(index)]")
         }

@@ -82,7 +82,8 @@ public struct Generator: Sendable {
             GeneratedFile(path: "host/kvm/\(naming.kvmPatchFile)", contents: try Templates.render("host/kvm-hypercall-exit.patch", kvmContext)))
         files.append(GeneratedFile(path: "Makefile", contents: try Templates.render("Makefile", treeContext)))
         files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
-        if let tweaks = catalog.guestTweaks { files += try GuestConfigFiles.render(tweaks) }
+        if let tweaks = catalog.guestTweaks { files += try GuestConfigFiles.render(tweaks, hostTimer: catalog.hostTimer) }
+        if let timer = catalog.hostTimer { files += try HostTimerPatches.render(timer) }
         return files.sorted { $0.path < $1.path }
     }
 

@@ -14,9 +14,9 @@ enum GuestConfigFiles {
     /// The fragment for guests with busy vCPUs, when the model has one.
     static let busyFragment = "kernel-cmdline-busy-vcpus.txt"
 
-    static func context(_ tweaks: GuestTweaks) -> [String: Any] {
+    static func context(_ tweaks: GuestTweaks, hostTimer: HostTimer?) -> [String: Any] {
         let disks = tweaks.virtualDisks
-        return [
+        var context: [String: Any] = [
             "models": disks.models.map { ["model": $0] as [String: Any] },
             "modelList": disks.models.map { "\"\($0)\"" }.joined(separator: " or "),
             "vendor": hex4(disks.pciVendor),
@@ -32,6 +32,12 @@ enum GuestConfigFiles {
                 ["name": $0.name, "value": $0.value, "reason": $0.reason] as [String: Any]
             },
         ]
+        if let hostTimer {
+            context["hostTimer"] = HostTimerPatches.context(hostTimer).merging([
+                "qemuPatch": HostTimerPatches.qemuFile, "kvmPatch": HostTimerPatches.kvmFile,
+            ]) { $1 }
+        }
+        return context
     }
 
     /// `0x1af4`: how sysfs prints PCI and virtio vendor IDs.
@@ -40,8 +46,8 @@ enum GuestConfigFiles {
         return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    static func render(_ tweaks: GuestTweaks) throws -> [GeneratedFile] {
-        let context = context(tweaks)
+    static func render(_ tweaks: GuestTweaks, hostTimer: HostTimer?) throws -> [GeneratedFile] {
+        let context = context(tweaks, hostTimer: hostTimer)
         let names = Self.names + ((tweaks.busyVCPUBootParameters ?? []).isEmpty ? [] : [busyFragment])
         return try names.map { name in
             GeneratedFile(path: "\(directory)/\(name)", contents: try Templates.render("\(directory)/\(name)", context))

@@ -1,13 +1,20 @@
 import CodeGen
+import DriverModel
 import Foundation
 import HypercallABI
 import Testing
 
-@Suite("Generated KVM patch for Linux 6.1")
+@Suite("Generated KVM patches for Linux 6.1")
 struct KVMPatchTests {
-    func patch() throws -> String {
-        let files = try Generator(catalog: .builtIn).generate()
-        return try #require(files.first { $0.path.hasPrefix("host/kvm/") && $0.path.hasSuffix(".patch") }).contents
+    /// The generated host/kvm patches of `catalog`, by file name, in the order they apply.
+    static func patches(_ catalog: Catalog = .builtIn) throws -> [(name: String, text: String)] {
+        try Generator(catalog: catalog).generate().filter { $0.path.hasPrefix("host/kvm/") && $0.path.hasSuffix(".patch") }
+            .map { (String($0.path.dropFirst("host/kvm/".count)), $0.contents) }
+    }
+
+    func patch(_ catalog: Catalog = .builtIn) throws -> String {
+        let name = Naming(abi: catalog.abi).kvmPatchFile
+        return try #require(try Self.patches(catalog).first { $0.name == name }).text
     }
 
     @Test("the patch forwards exactly the ABI's hypercall numbers behind the ABI's exit bit")
@@ -29,13 +36,66 @@ struct KVMPatchTests {
             catalog.abi.ring = nil
             catalog.abi.features.removeAll { $0.name == "ring" }
         }
-        let files = try Generator(catalog: catalog).generate()
-        return try #require(files.first { $0.path.hasPrefix("host/kvm/") && $0.path.hasSuffix(".patch") }).contents
+        return try patch(catalog)
     }
 
     @Test("every hunk header and the diffstat count the lines the patch has, with the ring's hypercall and without", arguments: [true, false])
     func hunksAddUp(ring: Bool) throws {
-        let lines = try patch(ring: ring).split(separator: "\n", omittingEmptySubsequences: false)
+        let text = try patch(ring: ring)
+        let count = PatchLines.count(text)
+        #expect(count.hunks == 3)
+        #expect(text.contains("2 files changed, \(count.insertions) insertions(+), \(count.deletions) deletions(-)"))
+        #expect(text.contains("+\tcase KVM_HC_PVGEN_RING:") == ring)
+    }
+
+    @Test("the PIT patches' default factor and stated rate come from the model's host_timer (QEMU and KVM)", arguments: [4, 10])
+    func pitFactorFromTheModel(factor: Int) throws {
+        var catalog = Catalog.builtIn
+        catalog.hostTimer = HostTimer(pitCountFactor: factor, guestHz: 250)
+        let text = try #require(try Self.patches(catalog).first { $0.name.hasPrefix("0002-") }).text
+        #expect(text.contains("+static unsigned int __read_mostly pit_ch0_count_factor = \(factor);\n"))
+        #expect(text.contains("default \(factor)\");"))
+        let rate = factor == 4 ? "62.5" : "25.0"
+        #expect(text.contains("gets \(rate) IRQ0"))
+        let qemu = try #require(try Generator(catalog: catalog).generate().first { $0.path.hasPrefix("host/qemu/0002-") }).contents
+        #expect(qemu.contains("+    DEFINE_PROP_UINT32(\"ch0-count-factor\", PITState, ch0_count_factor, \(factor)),\n"))
+        #expect(qemu.contains("gets \(rate) IRQ0"))
+        for patch in [text, qemu] {
+            let count = PatchLines.count(patch)
+            #expect(patch.contains("1 file changed, \(count.insertions) insertions(+), \(count.deletions) deletions(-)"))
+        }
+        // Without host_timer there are no PIT patches.
+        catalog.hostTimer = nil
+        let paths = try Generator(catalog: catalog).generate().map(\.path)
+        #expect(!paths.contains { $0.contains("i8254") })
+    }
+
+    @Test("both patches apply to Debian's linux-source-6.1 in order, arch/x86/kvm compiles with them, kvm.ko has the PIT parameter", .timeLimit(.minutes(20)))
+    func appliesAndCompiles() async throws {
+        let scratch = try Repository.scratch("kvm-patch")
+        var files: [String] = []
+        for (name, text) in try Self.patches() {
+            let file = scratch.appendingPathComponent(name)
+            try Data(text.utf8).write(to: file)
+            files.append(file.path)
+        }
+        #expect(files.count == 2)
+        let out = scratch.appendingPathComponent("out")
+        let result = try await runCommand([Repository.path("Tests/rigs/kvm-patch/check-kvm-patch.sh")] + files + ["--out", out.path])
+        #expect(result.status == 0, "check-kvm-patch failed:\n\(result.output.suffix(6000))")
+        #expect(result.output.contains("PASS"))
+        let factor = try #require(Catalog.builtIn.hostTimer?.pitCountFactor)
+        let modinfo = try await runCommand(["/sbin/modinfo", "-F", "parm", out.appendingPathComponent("kvm.ko").path])
+        #expect(modinfo.output.contains("pit_ch0_count_factor:Scale the PIT channel 0 reload count"), "\(modinfo.output)")
+        #expect(modinfo.output.contains("default \(factor)"), "\(modinfo.output)")
+    }
+}
+
+/// Counts a unified diff's lines hunk by hunk, recording an issue where a hunk header's counts
+/// disagree with the lines that follow it.
+enum PatchLines {
+    static func count(_ text: String) -> (hunks: Int, insertions: Int, deletions: Int) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var insertions = 0
         var deletions = 0
         var index = 0
@@ -60,19 +120,6 @@ struct KVMPatchTests {
             }
             #expect(old == Int(header.1)! && new == Int(header.2)!, "hunk \(hunks): header says \(header.1),\(header.2)")
         }
-        #expect(hunks == 3)
-        let text = lines.joined(separator: "\n")
-        #expect(text.contains("2 files changed, \(insertions) insertions(+), \(deletions) deletions(-)"))
-        #expect(text.contains("+\tcase KVM_HC_PVGEN_RING:") == ring)
-    }
-
-    @Test("the patch applies to Debian's linux-source-6.1 and arch/x86/kvm compiles with it", .timeLimit(.minutes(20)))
-    func appliesAndCompiles() async throws {
-        let scratch = try Repository.scratch("kvm-patch")
-        let patchFile = scratch.appendingPathComponent("kvm.patch")
-        try Data(try patch().utf8).write(to: patchFile)
-        let result = try await runCommand([Repository.path("Tests/rigs/kvm-patch/check-kvm-patch.sh"), patchFile.path, "--out", scratch.appendingPathComponent("out").path])
-        #expect(result.status == 0, "check-kvm-patch failed:\n\(result.output.suffix(6000))")
-        #expect(result.output.contains("PASS"))
+        return (hunks, insertions, deletions)
     }
 }

@@ -46,5 +46,5 @@ func runCommand(_ arguments: [String], in directory: String? = nil, environment:
     case .exited(let code): status = Int32(code)
     default: status = -1
     }
-    return CommandResult(status: status, output: result.standardOutput ?? "")
+    return CommandResult(status: status, output: result.standardOutput)
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 #
-# check-kvm-patch.sh - apply a generated arch/x86/kvm patch to the Debian
+# check-kvm-patch.sh - apply generated arch/x86/kvm patches to the Debian
 # linux-source-6.1 tree and compile KVM (kvm.ko, kvm-intel.ko, kvm-amd.ko).
 #
-# usage: check-kvm-patch.sh PATCH [options]
+# usage: check-kvm-patch.sh PATCH... [options]
+#
+#   The patches are applied in the order given, each to the tree the ones
+#   before it left, and built together.
 #
 #   --cache DIR        kernel cache (default: <repo>/.build-kernel; keep it out
 #                      of git).  Holds the extracted, prepared tree, reused.
@@ -30,8 +33,8 @@
 # the core kernel's exports and warns only about real problems), and one
 # pristine KVM build as the baseline for warnings and code (stamp files
 # make all of this happen once).
-# Every run: checkpatch, patch --dry-run + git apply --check, back up the
-# files the patch touches, apply, make M=arch/x86/kvm modules, verify, then
+# Every run: checkpatch; per patch, patch --dry-run + git apply --check, back
+# up the files it touches, apply; then make M=arch/x86/kvm modules, verify,
 # restore the backed-up files and clean arch/x86/kvm (also after a failure
 # or an interrupt; a run that was killed is rolled back by the next run).
 #
@@ -59,7 +62,7 @@ usage() {
 }
 
 # ---------------------------------------------------------------- arguments
-patch_file=
+patch_files=()
 cache=$repo_root/.build-kernel
 jobs=$(nproc)
 fuzz=0
@@ -81,15 +84,17 @@ while (($#)); do
 	-h | --help) usage ;;
 	-*) log "unknown option: $1"; usage ;;
 	*)
-		[[ -z $patch_file ]] || { log "more than one PATCH given"; usage; }
-		patch_file=$1
+		patch_files+=("$1")
 		shift
 		;;
 	esac
 done
-[[ -n $patch_file ]] || usage
-[[ -f $patch_file && -r $patch_file ]] || die 2 "patch not readable: $patch_file"
-patch_file=$(cd "$(dirname "$patch_file")" && pwd)/$(basename "$patch_file")
+((${#patch_files[@]})) || usage
+for i in "${!patch_files[@]}"; do
+	f=${patch_files[i]}
+	[[ -f $f && -r $f ]] || die 2 "patch not readable: $f"
+	patch_files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+done
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die 2 "--jobs wants a positive number, got '$jobs'"
 [[ $fuzz =~ ^[0-9]+$ ]] || die 2 "--fuzz wants a number, got '$fuzz'"
 
@@ -292,50 +297,61 @@ fi
 
 # --------------------------------------------------------------- checkpatch
 if ((run_checkpatch)); then
-	log "scripts/checkpatch.pl --strict $(basename "$patch_file")"
-	if ! (cd "$tree" && perl scripts/checkpatch.pl --strict \
-		--show-types "$patch_file") >&2; then
-		die 5 "checkpatch --strict reports problems (see above)"
-	fi
+	for patch_file in "${patch_files[@]}"; do
+		log "scripts/checkpatch.pl --strict $(basename "$patch_file")"
+		if ! (cd "$tree" && perl scripts/checkpatch.pl --strict \
+			--show-types "$patch_file") >&2; then
+			die 5 "checkpatch --strict reports problems in $(basename "$patch_file") (see above)"
+		fi
+	done
 fi
 
 # -------------------------------------------------------------------- apply
-patch_opts=(-p1 --forward --fuzz="$fuzz" --no-backup-if-mismatch
-	--reject-file=- -d "$tree" -i "$patch_file")
-log "patch --dry-run"
-if ! dry=$(patch --dry-run "${patch_opts[@]}" 2>&1); then
-	printf '%s\n' "$dry" >&2
-	die 6 "patch does not apply to linux-source-6.1 (fuzz $fuzz); see above"
-fi
-printf '%s\n' "$dry" >&2
-mapfile -t files < <(printf '%s\n' "$dry" | sed -n 's/^checking file //p')
-((${#files[@]})) || die 6 "patch touches no files"
-for f in "${files[@]}"; do
-	case $f in
-	/* | ../* | */../* | *'/..') die 6 "patch path escapes the tree: $f" ;;
-	esac
-done
-if command -v git >/dev/null 2>&1; then
-	log "git apply --check"
-	(cd "$tree" && git apply --check -p1 "$patch_file") >&2 ||
-		die 6 "git apply --check rejects the patch"
-fi
-
 mkdir -p "$run_dir/backup"
 : >"$run_dir/created"
-printf '%s\n' "${files[@]}" >"$run_dir/files"
-for f in "${files[@]}"; do
-	if [[ -e $tree/$f ]]; then
-		(cd "$tree" && cp -p --parents -- "$f" "$run_dir/backup/")
-	else
-		printf '%s\n' "$f" >>"$run_dir/created"
-	fi
-done
+: >"$run_dir/files"
 trap 'rc=$?; restore_tree; exit $rc' EXIT
 trap 'log "FAIL: interrupted; restoring the tree"; exit 130' INT TERM
-
 kmake M="$kvm_dir" clean >/dev/null 2>&1 || true
-patch "${patch_opts[@]}" >/dev/null || die 6 "patch failed after a clean dry run"
+
+# Each patch is checked against the tree the patches before it left, its
+# files are backed up (once) and it is applied.
+apply_patch() {
+	local patch_file=$1 dry f
+	local -a files patch_opts=(-p1 --forward --fuzz="$fuzz" --no-backup-if-mismatch
+		--reject-file=- -d "$tree" -i "$patch_file")
+	log "patch --dry-run $(basename "$patch_file")"
+	if ! dry=$(patch --dry-run "${patch_opts[@]}" 2>&1); then
+		printf '%s\n' "$dry" >&2
+		die 6 "$(basename "$patch_file") does not apply to linux-source-6.1 (fuzz $fuzz); see above"
+	fi
+	printf '%s\n' "$dry" >&2
+	mapfile -t files < <(printf '%s\n' "$dry" | sed -n 's/^checking file //p')
+	((${#files[@]})) || die 6 "$(basename "$patch_file") touches no files"
+	for f in "${files[@]}"; do
+		case $f in
+		/* | ../* | */../* | *'/..') die 6 "patch path escapes the tree: $f" ;;
+		esac
+	done
+	if command -v git >/dev/null 2>&1; then
+		log "git apply --check"
+		(cd "$tree" && git apply --check -p1 "$patch_file") >&2 ||
+			die 6 "git apply --check rejects $(basename "$patch_file")"
+	fi
+	for f in "${files[@]}"; do
+		grep -qxF -- "$f" "$run_dir/files" && continue
+		printf '%s\n' "$f" >>"$run_dir/files"
+		if [[ -e $tree/$f ]]; then
+			(cd "$tree" && cp -p --parents -- "$f" "$run_dir/backup/")
+		else
+			printf '%s\n' "$f" >>"$run_dir/created"
+		fi
+	done
+	patch "${patch_opts[@]}" >/dev/null || die 6 "$(basename "$patch_file") failed after a clean dry run"
+}
+for patch_file in "${patch_files[@]}"; do
+	apply_patch "$patch_file"
+done
 
 # -------------------------------------------------------------------- build
 build_log=$run_dir/build.log
@@ -405,7 +421,7 @@ compared_values() {
 while IFS= read -r imm; do
 	expect_imms+=("$imm")
 done < <(sed -nE 's/^\+#define[ \t]+KVM_HC_[A-Za-z0-9_]+[ \t]+(0[xX][0-9a-fA-F]+)[ \t]*$/\1/p' \
-	"$patch_file")
+	"${patch_files[@]}")
 compared_values <"$run_dir/kvm_emulate_hypercall.s" | sort -u >"$run_dir/compared"
 for imm in ${expect_imms[@]+"${expect_imms[@]}"}; do
 	[[ $imm =~ ^(0[xX])?[0-9a-fA-F]{1,15}$ ]] || die 2 "--expect-imm wants hex, got '$imm'"
@@ -431,5 +447,5 @@ trap - EXIT INT TERM
 restore_tree
 verify_pristine || die 4 "tree not pristine after restore; delete $cache and rerun"
 log "total $(since "$t_total")"
-printf 'PASS: %s applies to linux-source-6.1 and %s builds (kvm.ko kvm-intel.ko kvm-amd.ko)\n' \
-	"$(basename "$patch_file")" "$kvm_dir"
+printf 'PASS: %s apply to linux-source-6.1 and %s builds (kvm.ko kvm-intel.ko kvm-amd.ko)\n' \
+	"$(printf '%s ' "${patch_files[@]##*/}" | sed 's/ $//')" "$kvm_dir"
