@@ -18,6 +18,7 @@ packages=("$@")
 	bc bison flex libelf-dev libssl-dev # building arch/x86/kvm from that source
 	dwarves libunicorn-dev            # pvgen verify: pahole on DWARF, vmcall in Unicorn
 	python3                           # the network rig's host side, trace counting
+	udev                              # the guest test runs its systemd-udevd on the generated rules
 )
 
 missing=()

@@ -11,7 +11,7 @@ import Subprocess
 struct QEMUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qemu",
-        abstract: "Build Debian's QEMU 7.2 with a generated folder's doorbell device and TCG hypercall patch; print the binary's path.",
+        abstract: "Build Debian's QEMU 7.2 with a generated folder's doorbell device and QEMU patches; print the binary's path.",
         discussion: """
             Fetches the qemu source package (adding a deb-src entry and the build dependencies \
             with apt when they are missing), adds host/qemu with the host stub library and the \

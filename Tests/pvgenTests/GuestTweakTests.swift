@@ -81,32 +81,55 @@ struct GuestTweakTests {
         #expect(fields.contains("guest_tweaks.busy_vcpu_boot_parameters[0].value"))
     }
 
-    @Test("PIIX IDE disk with stock ata_piix: the generated apply script sets [none], rotational 0, add_random 0, read_ahead_kb; O_DIRECT I/O still reads back")
-    func noneSchedulerOnPIIXDisk() async throws {
-        // The built-in read_ahead_kb (128) is also the kernel's default, so the guest gets a
-        // script generated with another value: the test then proves the value is written.
+    /// How the virtual-disk settings reach the disk: the udev rules, run by the host's own
+    /// systemd-udevd copied into the guest, or the apply script for disks already present.
+    enum DiskTweak: String, CaseIterable, CustomTestStringConvertible {
+        case udevRules = "60-pvgen-virtual-disk.rules"
+        case applyScript = "pvgen-virtual-disk-apply.sh"
+        var testDescription: String { rawValue }
+    }
+
+    @Test(
+        "PIIX IDE disk with stock ata_piix: the generated udev rules (real systemd-udevd) or apply script set [none], rotational 0, add_random 0, read_ahead_kb; a disk of another model keeps its elevator; O_DIRECT I/O still reads back",
+        arguments: DiskTweak.allCases)
+    func noneSchedulerOnPIIXDisk(_ tweak: DiskTweak) async throws {
+        // The built-in read_ahead_kb (128) is also the kernel's default, so the guest gets
+        // files generated with another value: the test then proves the value is written.
         var catalog = Catalog.builtIn
         catalog.guestTweaks?.virtualDisks.readAheadKb = 256
         let disks = try #require(catalog.guestTweaks?.virtualDisks)
-        let work = try Repository.scratch("guest-none-scheduler")
-        let apply = work.appendingPathComponent("pvgen-virtual-disk-apply.sh")
-        try Data(try #require(try Self.guestConfig(catalog)["pvgen-virtual-disk-apply.sh"]).utf8).write(to: apply)
+        let work = try Repository.scratch("guest-none-scheduler-\(tweak == .udevRules ? "udev" : "apply")")
+        let file = work.appendingPathComponent(tweak.rawValue)
+        try Data(try #require(try Self.guestConfig(catalog)[tweak.rawValue]).utf8).write(to: file)
         let expect = work.appendingPathComponent("expect")
         let expected = "scheduler \(disks.scheduler)\nrotational \(disks.rotational)\nadd_random \(disks.addRandom)\nread_ahead_kb \(disks.readAheadKb)\n"
         try Data(expected.utf8).write(to: expect)
+        // sdb: a disk whose model is not in the model's list.
+        let other = work.appendingPathComponent("other.img")
+        FileManager.default.createFile(atPath: other.path, contents: Data(count: 1 << 20))
 
-        let result = try await runCommand([
+        var command = [
             "\(Self.rig)/boot-guest.sh", "--work", work.appendingPathComponent("vm").path,
             "--script", "\(Self.rig)/virtual-disk-tweaks.sh",
-            "--ko", apply.path, "--ko", "\(Self.rig)/ide-pattern.sh", "--ko", expect.path,
-        ])
+            "--ko", file.path, "--ko", "\(Self.rig)/ide-pattern.sh", "--ko", expect.path,
+            "--qemu-arg", "-drive", "--qemu-arg", "if=none,id=other,format=raw,file=\(other.path)",
+            "--qemu-arg", "-device", "--qemu-arg", "ide-hd,drive=other,bus=ide.1,model=PHYSICAL DISK",
+        ]
+        if tweak == .udevRules { command += ["--host-binary", "/usr/bin/udevadm"] }
+        let result = try await runCommand(command)
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
         #expect(result.output.contains("PVGEN: before model=QEMU HARDDISK"))
-        #expect(result.output.contains("PVGEN: apply: pvgen: sda: scheduler [none]"))
+        switch tweak {
+        case .udevRules:
+            #expect(result.output.contains("PVGEN: udev: settled"))
+        case .applyScript:
+            #expect(result.output.contains("PVGEN: apply: pvgen: sda: scheduler [none]"))
+        }
         #expect(result.output.contains("PVGEN: after rotational=0"))
         #expect(result.output.contains("PVGEN: after add_random=0"))
         #expect(result.output.contains("PVGEN: after read_ahead_kb=256"))
         #expect(result.output.contains("PVGEN: OK queue settings applied"))
+        #expect(result.output.contains("PVGEN: other disk sdb model=PHYSICAL DISK scheduler=[mq-deadline]"))
         #expect(result.output.contains("PVGEN: scheduler=[none]"))
         #expect(result.output.contains("PVGEN: OK pattern read back through ata_piix"))
     }

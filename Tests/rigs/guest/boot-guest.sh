@@ -19,7 +19,7 @@ usage() {
 	cat <<'EOF'
 usage: boot-guest.sh --work DIR --script GUEST_SCRIPT [--ko FILE.ko ...] [--disk-mb N]
                      [--no-ata-piix] [--qemu BIN] [--append "extra kernel args"]
-                     [--trace-events FILE] [--qemu-arg ARG ...]
+                     [--trace-events FILE] [--qemu-arg ARG ...] [--host-binary FILE ...]
 
   --work DIR            work directory; holds initramfs.cpio, disk.img, console.log,
                         qemu.log, trace.log and result (created if missing)
@@ -32,6 +32,9 @@ usage: boot-guest.sh --work DIR --script GUEST_SCRIPT [--ko FILE.ko ...] [--disk
   --append ARGS         extra kernel command line arguments
   --trace-events FILE   QEMU trace event list; trace written to DIR/trace.log
   --qemu-arg ARG        one extra QEMU argument, passed through verbatim (repeatable)
+  --host-binary FILE    a dynamically linked host program (e.g. /usr/bin/udevadm), copied
+                        into the initramfs at the same path with the shared libraries
+                        ldd names for it (repeatable)
 
 Guest output lines containing "PVGEN" (and oops/panic lines) are forwarded to stderr.
 EOF
@@ -60,6 +63,7 @@ QEMU=""
 APPEND=""
 TRACE_EVENTS=""
 QEMU_EXTRA=()
+HOST_BINARIES=()
 
 need_value() { (($2 >= 2)) || die "$1 needs a value (see --help)"; }
 
@@ -74,6 +78,7 @@ while (($#)); do
 	--append) need_value "$1" $# && APPEND=$2 && shift 2 ;;
 	--trace-events) need_value "$1" $# && TRACE_EVENTS=$2 && shift 2 ;;
 	--qemu-arg) need_value "$1" $# && QEMU_EXTRA+=("$2") && shift 2 ;;
+	--host-binary) need_value "$1" $# && HOST_BINARIES+=("$2") && shift 2 ;;
 	-h | --help) usage && exit 0 ;;
 	*) usage >&2 && die "unknown argument: $1" ;;
 	esac
@@ -89,6 +94,9 @@ if [[ -n $TRACE_EVENTS ]]; then
 fi
 for ko in "${KOS[@]}"; do
 	[[ -f $ko ]] || die "--ko file not found: $ko"
+done
+for bin in "${HOST_BINARIES[@]}"; do
+	[[ $bin == /* && -x $bin ]] || die "--host-binary wants an absolute path to a program, got: $bin"
 done
 TIMEOUT=${PVGEN_GUEST_TIMEOUT:-180}
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "PVGEN_GUEST_TIMEOUT wants seconds, got: $TIMEOUT"
@@ -228,6 +236,20 @@ for ko in "${KOS[@]}"; do
 	base=${ko##*/}
 	[[ ! -e $ROOT/pvgen/$base ]] || die "two --ko files named $base"
 	cp "$ko" "$ROOT/pvgen/$base"
+done
+
+# Host programs keep their paths; so do their libraries and the dynamic loader, which is
+# what ldd prints for them (the busybox world around them is static).
+for bin in "${HOST_BINARIES[@]}"; do
+	files=("$bin")
+	while read -r lib; do
+		files+=("$lib")
+	done < <(ldd "$bin" | grep -oE '/[^ ]+')
+	for f in "${files[@]}"; do
+		mkdir -p "$ROOT/${f%/*}"
+		rm -f "$ROOT/$f"
+		cp -L "$f" "$ROOT/$f"
+	done
 done
 
 install -m 0755 "$SCRIPT" "$ROOT/test.sh"
