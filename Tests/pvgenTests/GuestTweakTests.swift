@@ -104,32 +104,36 @@ struct GuestTweakTests {
         let expect = work.appendingPathComponent("expect")
         let expected = "scheduler \(disks.scheduler)\nrotational \(disks.rotational)\nadd_random \(disks.addRandom)\nread_ahead_kb \(disks.readAheadKb)\n"
         try Data(expected.utf8).write(to: expect)
-        // sdb: a disk whose model is not in the model's list.
+        // A second disk, whose model is not in the model's list.
+        let otherModel = "PHYSICAL DISK"
         let other = work.appendingPathComponent("other.img")
-        FileManager.default.createFile(atPath: other.path, contents: Data(count: 1 << 20))
+        try Data(count: 1 << 20).write(to: other)
+        let otherModelFile = work.appendingPathComponent("other-model")
+        try Data(otherModel.utf8).write(to: otherModelFile)
 
         var command = [
             "\(Self.rig)/boot-guest.sh", "--work", work.appendingPathComponent("vm").path,
             "--script", "\(Self.rig)/virtual-disk-tweaks.sh",
-            "--ko", file.path, "--ko", "\(Self.rig)/ide-pattern.sh", "--ko", expect.path,
+            "--ko", file.path, "--ko", "\(Self.rig)/ide-pattern.sh", "--ko", expect.path, "--ko", otherModelFile.path,
             "--qemu-arg", "-drive", "--qemu-arg", "if=none,id=other,format=raw,file=\(other.path)",
-            "--qemu-arg", "-device", "--qemu-arg", "ide-hd,drive=other,bus=ide.1,model=PHYSICAL DISK",
+            "--qemu-arg", "-device", "--qemu-arg", "ide-hd,drive=other,bus=ide.1,model=\(otherModel)",
         ]
         if tweak == .udevRules { command += ["--host-binary", "/usr/bin/udevadm"] }
         let result = try await runCommand(command)
         #expect(result.status == 0, "guest run failed:\n\(result.output)")
-        #expect(result.output.contains("PVGEN: before model=QEMU HARDDISK"))
+        let disk = try #require(result.output.firstMatch(of: /PVGEN: before (sd[ab]) model=QEMU HARDDISK/)?.1, "\(result.output)")
         switch tweak {
         case .udevRules:
             #expect(result.output.contains("PVGEN: udev: settled"))
         case .applyScript:
-            #expect(result.output.contains("PVGEN: apply: pvgen: sda: scheduler [none]"))
+            #expect(result.output.contains("PVGEN: apply: pvgen: \(disk): scheduler [none]"))
         }
         #expect(result.output.contains("PVGEN: after rotational=0"))
         #expect(result.output.contains("PVGEN: after add_random=0"))
         #expect(result.output.contains("PVGEN: after read_ahead_kb=256"))
         #expect(result.output.contains("PVGEN: OK queue settings applied"))
-        #expect(result.output.contains("PVGEN: other disk sdb model=PHYSICAL DISK scheduler=[mq-deadline]"))
+        let otherLine = result.output.split(separator: "\n").first { $0.contains("PVGEN: other disk ") } ?? ""
+        #expect(otherLine.contains(" model=\(otherModel) scheduler=[mq-deadline]"), "\(result.output)")
         #expect(result.output.contains("PVGEN: scheduler=[none]"))
         #expect(result.output.contains("PVGEN: OK pattern read back through ata_piix"))
     }

@@ -21,15 +21,31 @@ RULES=/pvgen/60-pvgen-virtual-disk.rules
 [ -f "$APPLY" ] || [ -f "$RULES" ] || fail "neither $APPLY nor $RULES"
 [ -f /pvgen/expect ] || fail "no /pvgen/expect"
 
-i=0
-while [ ! -e /sys/block/sda/queue/scheduler ]; do
-	i=$((i + 1))
-	[ "$i" -le 300 ] || fail "no sda after 30 s (have: $(ls /sys/block))"
-	sleep 0.1
-done
-echo "PVGEN: before model=$(cat /sys/block/sda/device/model) scheduler=$(cat /sys/block/sda/queue/scheduler)" \
-	"rotational=$(cat /sys/block/sda/queue/rotational) add_random=$(cat /sys/block/sda/queue/add_random)" \
-	"read_ahead_kb=$(cat /sys/block/sda/queue/read_ahead_kb)"
+# The disk named by its model: when the host adds a second disk, which one the kernel
+# calls sda depends on which port's scan finishes first.
+disk_with_model() {
+	for d in /sys/block/sd*; do
+		[ -e "$d/device/model" ] || continue
+		[ "$(sed 's/ *$//' "$d/device/model")" = "$1" ] && echo "${d##*/}" && return 0
+	done
+	return 1
+}
+wait_for_model() {
+	i=0
+	until disk_with_model "$1" >/dev/null; do
+		i=$((i + 1))
+		# Inside $(...): the message must not be captured.
+		[ "$i" -le 300 ] || fail "no disk with model '$1' after 30 s (have: $(ls /sys/block))" >&2
+		sleep 0.1
+	done
+	disk_with_model "$1"
+}
+DISK=$(wait_for_model "QEMU HARDDISK")
+OTHER=
+[ -f /pvgen/other-model ] && OTHER=$(wait_for_model "$(cat /pvgen/other-model)")
+Q=/sys/block/$DISK/queue
+echo "PVGEN: before $DISK model=$(cat /sys/block/$DISK/device/model) scheduler=$(cat $Q/scheduler)" \
+	"rotational=$(cat $Q/rotational) add_random=$(cat $Q/add_random) read_ahead_kb=$(cat $Q/read_ahead_kb)"
 
 if [ -f "$RULES" ]; then
 	# What the README says to do, on a udevd that knows no rules but ours.
@@ -51,7 +67,7 @@ else
 fi
 
 while read -r attr want; do
-	got=$(cat "/sys/block/sda/queue/$attr")
+	got=$(cat "$Q/$attr")
 	echo "PVGEN: after $attr=$got (want $want)"
 	if [ "$attr" = scheduler ]; then
 		# "[none] mq-deadline ": the active elevator is the bracketed one.
@@ -65,14 +81,14 @@ while read -r attr want; do
 done </pvgen/expect
 echo "PVGEN: OK queue settings applied"
 
-# A second disk whose model is no virtual disk's (the host test adds one) must keep the
-# distribution's elevator: the match is by model, not "every disk".
-if [ -e /sys/block/sdb ]; then
-	other="$(cat /sys/block/sdb/device/model | sed 's/ *$//') scheduler=$(cat /sys/block/sdb/queue/scheduler)"
-	echo "PVGEN: other disk sdb model=$other"
-	case " $(cat /sys/block/sdb/queue/scheduler) " in
-	*" [none] "*) fail "sdb ($other) got the none elevator too" ;;
+# The second disk, whose model is no virtual disk's, must keep the distribution's
+# elevator: the match is by model, not "every disk".
+if [ -n "$OTHER" ]; then
+	scheduler=$(cat /sys/block/$OTHER/queue/scheduler)
+	echo "PVGEN: other disk $OTHER model=$(cat /pvgen/other-model) scheduler=$scheduler"
+	case " $scheduler " in
+	*" [none] "*) fail "$OTHER got the none elevator too" ;;
 	esac
 fi
 
-sh /pvgen/ide-pattern.sh
+DISK=$DISK sh /pvgen/ide-pattern.sh
