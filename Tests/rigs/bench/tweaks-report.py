@@ -16,6 +16,10 @@ KIND is one of
   net-stock, net-pvgen      a TCP transfer each way (Tests/rigs/net/run-transfer.sh --trace)
                             with the stock e1000 and with pvgen_e1000: e1000 register
                             accesses and interrupts per MiB (count-e1000.py's counts.json)
+  tick                      a boot of Tests/rigs/bench/tweaks-ticks.sh (DIR/params says which):
+                            LOC (LAPIC timer) and IRQ0 interrupts and jiffies per guest
+                            second, idle and busy (DIR/boot.log, guest lines stamped with the
+                            host's clock, which also gives the guest clock's rate)
 Writes DIR/bench-tweaks.{txt,md,json,png}. Exit 1 when a run's data is missing.
 """
 import argparse
@@ -75,6 +79,97 @@ def disk_run(directory, mb):
     return result
 
 
+TICK_LINE = re.compile(r"^(\S+) \[guest\] PVGEN: tick (.*)$")
+
+
+def tick_run(directory):
+    params = dict(line.rstrip("\n").split("=", 1) for line in open(f"{directory}/params"))
+    snaps, info = {}, {"clockevents": {}}
+    for line in open(f"{directory}/boot.log", errors="replace"):
+        m = TICK_LINE.match(line)
+        if not m:
+            continue
+        host, text = float(m.group(1)), m.group(2)
+        if text.startswith("snap "):
+            _, label, *fields = text.split()
+            snap = {"host": host}
+            for field in fields:
+                key, value = field.split("=")
+                if key in ("loc", "irq0"):
+                    snap[key] = [] if value == "none" else [int(x) for x in value.split(",")]
+                else:
+                    snap[key] = int(value)
+            snaps[label] = snap
+        elif text.startswith("clockevent "):
+            cpu, device = text.split()[1].split("=")
+            info["clockevents"][cpu] = device
+        elif "=" in text:
+            key, value = text.split("=", 1)
+            info[key] = value
+    windows = {}
+    for window in ("idle", "busy"):
+        a, b = snaps.get(f"{window}-start"), snaps.get(f"{window}-end")
+        if not a or not b:
+            continue
+        guest_s, host_s = (b["mono"] - a["mono"]) / 1e9, b["host"] - a["host"]
+        rates = lambda key: [(y - x) / guest_s for x, y in zip(a[key], b[key])]
+        windows[window] = {
+            "guest_s": guest_s, "host_s": host_s,
+            "loc_per_s": rates("loc"), "irq0_per_s": rates("irq0"),
+            "jiffies_per_s": (b["jif"] - a["jif"]) / guest_s,
+            # guest CLOCK_MONOTONIC seconds per host second: 1 when the guest's clock is right
+            "clock_rate": guest_s / host_s,
+        }
+    if set(windows) != {"idle", "busy"}:
+        raise SystemExit(f"{directory}: no idle and busy window in boot.log")
+    return {"params": params, "info": info, "windows": windows}
+
+
+def tick_pairs(runs):
+    """{(group, case): {"without": run, "with": run}}"""
+    pairs = {}
+    for run in runs:
+        p = run["params"]
+        pairs.setdefault((p["group"], p["case"]), {})[p["side"]] = run
+    for (group, case), sides in pairs.items():
+        if set(sides) != {"without", "with"}:
+            raise SystemExit(f"tick runs of {group} {case}: want a without and a with boot, got {sorted(sides)}")
+    return pairs
+
+
+def tick_rows(pairs):
+    """(tweak, guest, workload, metric, without, with, load, warn) per measured rate; without
+    and with are (total, per-CPU list), load the other processes' cores during both boots."""
+    rows = []
+    for (group, case), sides in pairs.items():
+        a, b = sides["without"], sides["with"]
+        if group == "nohz":
+            tweak, guest = f"{b['params']['append']} (busy-vCPU fragment)", "6.1 stock boot"
+            idle_case = case.split(",")[0] + ", idle"
+            items = [(case, "LOC/s", "busy", "loc_per_s"), (idle_case, "LOC/s", "idle", "loc_per_s")]
+        elif group in ("pit", "pit-stock"):
+            tweak = f"PIT factor {b['params']['factor']} (QEMU isa-pit)"
+            if group == "pit":
+                if a["info"]["clockevents"].get("cpu0") != "pit":
+                    raise SystemExit(f"{case}: the PIT guest ticks from {a['info']['clockevents']}, not the PIT")
+                guest = "6.1, periodic PIT tick"
+                items = [(case, m, "busy", k) for m, k in (
+                    ("IRQ0/s", "irq0_per_s"), ("jiffies/s", "jiffies_per_s"),
+                    ("guest clock s per host s", "clock_rate"))]
+            else:
+                guest = "6.1 stock boot"
+                items = [(case, "LOC/s", "busy", "loc_per_s")]
+        else:
+            raise SystemExit(f"unknown tick group {group}")
+        load = [float(run["params"]["load_during"]) for run in (a, b)]
+        warn = max(load) > float(a["params"]["quiet_load"])
+        for workload, metric, window, key in items:
+            value = lambda run: run["windows"][window][key]
+            side = lambda run: (sum(value(run)), value(run)) if isinstance(value(run), list) else (value(run), [])
+            rows.append((tweak, guest, workload, metric, side(a), side(b), load, warn))
+    return rows
+
+
 def median_range(values):
     return statistics.median(values), min(values), max(values)
 
@@ -90,6 +185,7 @@ def main():
     pm = {"pmtmr-plain": [], "pmtmr-skip": []}
     disk = {}
     net = {"net-stock": [], "net-pvgen": []}
+    ticks = {}
     for kind, label, directory in args.run:
         if kind in pm:
             pm[kind].append(pm_timer_reads(f"{directory}/trace.log"))
@@ -98,6 +194,8 @@ def main():
         elif kind in net:
             windows = json.load(open(f"{directory}/counts.json"))["windows"]
             net[kind].append({w: windows[w] for w in ("in", "out")})
+        elif kind == "tick":
+            ticks[label] = tick_run(directory)
         else:
             raise SystemExit(f"unknown run kind {kind}")
 
@@ -129,41 +227,91 @@ def main():
     def change(a, b):
         return "-" if a[0] == 0 else f"{(b[0] - a[0]) / a[0] * 100:+.0f}%"
 
+    def text_table(header, table):
+        widths = [max(len(r[i]) for r in [header] + table) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(widths[j]) for j, c in enumerate(r)).rstrip() for r in [header] + table]
+        return lines[:1] + ["  ".join("-" * w for w in widths)] + lines[1:]
+
+    def md_table(header, table):
+        return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] + ["| " + " | ".join(r) + " |" for r in table]
+
+    lines, md = [args.title, ""], []
     header = ("tweak", "workload", "register accesses counted", "without", "with", "change")
-    table = [header] + [(t, w, m, fmt(a), fmt(b), change(a, b)) for t, w, m, a, b in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines = [args.title, ""]
-    for i, r in enumerate(table):
-        lines.append("  ".join(c.ljust(widths[j]) for j, c in enumerate(r)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    notes = []
-    if "disk-stock" in disk:
-        notes.append(f"disk settings without: {disk['disk-stock']['settings']}")
-        notes.append(f"disk settings with:    {disk['disk-tweaked']['settings']}")
-    notes.append("median [min..max] over the boots; PM-timer reads count from the kernel's first port-0x80 write")
-    text = "\n".join(lines + [""] + notes) + "\n"
+    table = [(t, w, m, fmt(a), fmt(b), change(a, b)) for t, w, m, a, b in rows]
+    if rows:
+        lines += text_table(header, table) + [""]
+        md += md_table(header, table)
+        if "disk-stock" in disk:
+            lines.append(f"disk settings without: {disk['disk-stock']['settings']}")
+            lines.append(f"disk settings with:    {disk['disk-tweaked']['settings']}")
+        lines.append("median [min..max] over the boots; PM-timer reads count from the kernel's first port-0x80 write")
+
+    tpairs = tick_pairs(ticks.values())
+    trows = tick_rows(tpairs)
+    if trows:
+        def rate(v, metric):
+            total, per_cpu = v
+            if metric.startswith("guest clock"):
+                return f"{total:.3f}"
+            return f"{total:.1f}" + (f" ({' + '.join(f'{x:.1f}' for x in per_cpu)})" if len(per_cpu) > 1 else "")
+
+        theader = ("tick tweak", "guest", "workload", "rate", "without", "with", "change",
+                   "other load")
+        ttable = [(t, g, w, m, rate(a, m), rate(b, m), change(a, b), " / ".join(f"{x:.2f}" for x in load) + (" !" if warn else ""))
+                  for t, g, w, m, a, b, load, warn in trows]
+        if rows:
+            lines.append("")
+            md.append("")
+        lines += text_table(theader, ttable) + [""]
+        md += md_table(theader, ttable)
+        some = next(iter(ticks.values()))["params"]
+        lines.append(f"{some['window']} s windows; rates per guest second (CLOCK_MONOTONIC); per CPU in parentheses")
+        pit = [r for r in ticks.values() if r["params"]["group"] == "pit"]
+        if pit:
+            lines.append(f"periodic PIT tick: boot args {pit[0]['params']['append']}; PIT rows on {pit[0]['params']['qemu']},"
+                         " without = factor 1")
+        for (group, case), sides in tpairs.items():
+            # what ticked: the per-CPU clock event devices, the clocksource, the nohz_full CPUs
+            what = lambda run: ("tick " + " ".join(d for _, d in sorted(run["info"]["clockevents"].items())) +
+                                f", clocksource {run['info'].get('clocksource', '?')}, nohz_full {run['info'].get('nohz_full', '?')}")
+            lines.append(f"{group}, {case}: without: {what(sides['without'])}; with: {what(sides['with'])}")
+        lines.append("other load: cores used by other host processes during the without / with boot")
+        if any(r[-1] for r in trows):
+            lines.append(f"! more than {some['quiet_load']} cores of other load: TCG starves vCPUs and drops ticks,"
+                         " the busy rates read low")
+    text = "\n".join(lines) + "\n"
     open(f"{args.out}/bench-tweaks.txt", "w").write(text)
-    md = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    md += ["| " + " | ".join(r) + " |" for r in table[1:]]
     open(f"{args.out}/bench-tweaks.md", "w").write("\n".join(md) + "\n")
-    json.dump({"rows": rows, "pm": pm, "disk": disk, "net": net}, open(f"{args.out}/bench-tweaks.json", "w"), indent=1)
+    json.dump({"rows": rows, "pm": pm, "disk": disk, "net": net,
+               "ticks": {"rows": trows, "runs": ticks}}, open(f"{args.out}/bench-tweaks.json", "w"), indent=1)
     sys.stdout.write(text)
 
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{t}\n{m}\n{w}" for t, w, m, _, _ in rows]
-    fig, ax = plt.subplots(figsize=(max(6, 1.9 * len(rows)), 4.5))
-    xs = range(len(rows))
-    ax.bar([x - 0.2 for x in xs], [r[3][0] for r in rows], width=0.4, label="without")
-    ax.bar([x + 0.2 for x in xs], [r[4][0] for r in rows], width=0.4, label="with")
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(labels, fontsize=7)
-    ax.set_ylabel("register accesses (exits under KVM)")
-    ax.set_title(args.title, fontsize=9)
-    ax.legend()
+    # one panel per table: register accesses, timer interrupts (rates, not the clock's rate)
+    panels = []
+    if rows:
+        panels.append(([f"{t}\n{m}\n{w}" for t, w, m, _, _ in rows], [r[3][0] for r in rows], [r[4][0] for r in rows],
+                       "register accesses (exits under KVM)"))
+    bars = [r for r in trows if not r[3].startswith("guest clock")]
+    if bars:
+        panels.append(([f"{t.split(' (')[0]}\n{g}\n{w}\n{m}" for t, g, w, m, *_ in bars], [r[4][0] for r in bars], [r[5][0] for r in bars],
+                       "per guest second (interrupts: exits under KVM)"))
+    if not panels:
+        return
+    fig, axes = plt.subplots(len(panels), 1, figsize=(max(6, 1.9 * max(len(p[0]) for p in panels)), 4.5 * len(panels)),
+                             squeeze=False)
+    for ax, (labels, without, with_, ylabel) in zip(axes[:, 0], panels):
+        xs = range(len(labels))
+        ax.bar([x - 0.2 for x in xs], without, width=0.4, label="without")
+        ax.bar([x + 0.2 for x in xs], with_, width=0.4, label="with")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_ylabel(ylabel)
+        ax.legend()
+    axes[0, 0].set_title(args.title, fontsize=9)
     fig.tight_layout()
     fig.savefig(f"{args.out}/bench-tweaks.png", dpi=120)
 
