@@ -32,11 +32,7 @@ enum GuestConfigFiles {
                 ["name": $0.name, "value": $0.value, "reason": $0.reason] as [String: Any]
             },
         ]
-        if let hostTimer {
-            context["hostTimer"] = HostTimerPatches.context(hostTimer).merging([
-                "qemuPatch": HostTimerPatches.qemuFile, "kvmPatch": HostTimerPatches.kvmFile,
-            ]) { $1 }
-        }
+        if let hostTimer { context["hostTimer"] = HostTimerPatches.context(hostTimer) }
         return context
     }
 

@@ -1,4 +1,5 @@
 import DriverModel
+import Foundation
 
 /// The host PIT patches (QEMU's isa-pit and KVM's in-kernel PIT), with the model's factor as
 /// the default of the knob each adds. They come after the project's other patch of the same
@@ -7,14 +8,13 @@ enum HostTimerPatches {
     static let qemuFile = "host/qemu/0002-hw-timer-i8254-scale-the-channel-0-reload-count.patch"
     static let kvmFile = "host/kvm/0002-KVM-x86-i8254-scale-the-channel-0-reload-count.patch"
 
+    /// What the patches and the guest-config README say: the factor, the guest's HZ, the scaled
+    /// IRQ0 rate with one decimal (`62.5`), and the patches' paths.
     static func context(_ timer: HostTimer) -> [String: Any] {
-        ["factor": timer.pitCountFactor, "hz": timer.guestHz, "rate": rate(timer)]
-    }
-
-    /// `62.5`: the scaled IRQ0 rate with one decimal, as the commit messages state it.
-    static func rate(_ timer: HostTimer) -> String {
-        let tenths = Int((timer.scaledInterruptRate * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        [
+            "factor": timer.pitCountFactor, "hz": timer.guestHz, "rate": String(format: "%.1f", timer.scaledInterruptRate),
+            "qemuPatch": qemuFile, "kvmPatch": kvmFile,
+        ]
     }
 
     static func render(_ timer: HostTimer) throws -> [GeneratedFile] {
