@@ -51,6 +51,12 @@ public struct Naming: Sendable {
     public var ringKicks: String { "\(upper)_RING_KICKS" }
     public func ringFlag(_ flag: FeatureBit) -> String { "\(upper)_RING_\(flag.name.uppercased())" }
     public func ringFlag(named name: String) -> String { "\(upper)_RING_\(name.uppercased())" }
+    public func ringOperation(named name: String) -> String { "\(upper)_RING_OP_\(name.uppercased())" }
+    public var ringOperationMask: String { "\(upper)_RING_OP_MASK" }
+    /// What stock KVM answers an unknown hypercall with, negated: part of the probe's contract.
+    public var portWindowFirst: String { "\(upper)_PORT_WINDOW_FIRST" }
+    public var portWindowLast: String { "\(upper)_PORT_WINDOW_LAST" }
+    public var kvmEnosys: String { "\(upper)_KVM_ENOSYS" }
 
     /// The kernel module that drives `device` (`pata_pvgen_piix`).
     public func guestModule(for device: Device) -> String {

@@ -115,9 +115,28 @@ public enum ABIValidator {
                 report("ring.header.fields", "'\(name)' must be a 32-bit \(elements.map { "array of \($0)" } ?? "scalar")")
             }
         }
-        for name in ["need_kick", "broken"] where !ring.flags.contains(where: { $0.name == name }) {
+        for name in ["need_kick", "broken", "detached"] where !ring.flags.contains(where: { $0.name == name }) {
             report("ring.flags", "the ring needs a flag named '\(name)'")
         }
+        checkRingOperations(ring, of: abi, report: report)
         if ring.kicksBeforeFallback < 1 { report("ring.kicks_before_fallback", "the guest kicks at least once before it gives up") }
+    }
+
+    /// The operation codes share the ring argument with the page-aligned ring address.
+    static func checkRingOperations(_ ring: RingTransport, of abi: BatchABI, report: (String, String) -> Void) {
+        for name in RingTransport.requiredOperations where ring.operation(named: name) == nil {
+            report("ring.operations", "the ring needs an operation named '\(name)'")
+        }
+        for (index, operation) in ring.operations.enumerated() {
+            if !CIdentifier.isValid(operation.name) {
+                report("ring.operations[\(index)].name", "'\(operation.name)' is not a valid C identifier")
+            }
+            if operation.code >= abi.limits.pageSize {
+                report("ring.operations[\(index)].code", "code \(operation.code) does not fit below the page-aligned ring address")
+            }
+            if let other = ring.operations[..<index].first(where: { $0.code == operation.code }) {
+                report("ring.operations[\(index)].code", "'\(operation.name)' and '\(other.name)' share code \(operation.code)")
+            }
+        }
     }
 }

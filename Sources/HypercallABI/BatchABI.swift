@@ -51,14 +51,29 @@ public struct DoorbellTransport: Codable, Sendable, Hashable {
     }
 }
 
+/// What the ring's call or port does with the ring it names. The code travels in the low bits
+/// of the page-aligned ring address (`ring_gpa | code`), so every call names its ring.
+public struct RingOperation: Codable, Sendable, Hashable {
+    public var name: String
+    public var code: UInt32
+    public var summary: String
+
+    public init(name: String, code: UInt32, summary: String) {
+        self.name = name
+        self.code = code
+        self.summary = summary
+    }
+}
+
 /// The exitless transport: the guest posts batches to a ring in its own memory and a host
 /// thread that polls the ring runs them, so the guest does not exit. The ring is one header page
 /// (`header`) followed by one page of `slots` queues of `max_entries` entries. The guest fills
 /// slot `prod % slots`, stores its count, publishes `prod + 1` and waits for the host's `cons`
 /// to reach it; the host runs each posted slot as a batch and stores the batch's return value.
 /// A host that stops polling sets the `need_kick` flag; the guest then kicks (the `call`
-/// hypercall or a 32-bit OUT of the ring's gpa to `port`), and the host runs the ring during
-/// that exit. The same call attaches a ring the host does not know yet.
+/// hypercall or a 32-bit OUT of `ring_gpa | operation` to `port`), and the host runs the ring
+/// during that exit. The guest attaches the ring with the `attach` operation and lets it go with
+/// `detach`, which returns only once the host will never touch the ring's pages again.
 public struct RingTransport: Codable, Sendable, Hashable {
     public var call: Hypercall
     public var port: UInt16
@@ -69,13 +84,15 @@ public struct RingTransport: Codable, Sendable, Hashable {
     public var header: StructLayout
     /// Bits of the header's `flags`, which only the host writes.
     public var flags: [FeatureBit]
+    /// What a call does with the ring it names: `kick`, `attach` and `detach`.
+    public var operations: [RingOperation]
     /// Kicks the guest makes for one batch before it gives up on the ring (the host answered
     /// none of them) and replays the batch with plain port I/O.
     public var kicksBeforeFallback: Int
 
     public init(
         call: Hypercall, port: UInt16, magic: UInt32, slots: Int, header: StructLayout, flags: [FeatureBit],
-        kicksBeforeFallback: Int
+        operations: [RingOperation], kicksBeforeFallback: Int
     ) {
         self.call = call
         self.port = port
@@ -83,11 +100,17 @@ public struct RingTransport: Codable, Sendable, Hashable {
         self.slots = slots
         self.header = header
         self.flags = flags
+        self.operations = operations
         self.kicksBeforeFallback = kicksBeforeFallback
     }
 
     /// The header page and the slot page.
     public static let pages = 2
+
+    /// The operations every ring needs, by name.
+    public static let requiredOperations = ["kick", "attach", "detach"]
+
+    public func operation(named name: String) -> RingOperation? { operations.first { $0.name == name } }
 }
 
 /// Bounds the host enforces on every queue.
@@ -154,4 +177,11 @@ public struct BatchABI: Codable, Sendable, Hashable {
     public var hypercalls: [Hypercall] { [probe, batch] + (ring.map { [$0.call] } ?? []) }
 
     public func opCode(for op: BatchOp) -> OpCode? { ops.first { $0.op == op } }
+
+    /// pvgen's own ports: the doorbell's 4 and the ring's 4. No batch entry and no modelled
+    /// device may touch them: an access to them from inside a batch would re-enter the host.
+    public var portWindow: ClosedRange<Int> {
+        let starts = [Int(doorbell.port)] + (ring.map { [Int($0.port)] } ?? [])
+        return starts.min()!...(starts.max()! + 3)
+    }
 }

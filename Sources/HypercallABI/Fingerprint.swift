@@ -32,8 +32,9 @@ extension BatchABI {
                         + (field.elements.map { " elements=\($0)" } ?? ""))
             }
             for flag in ring.flags { lines.append("ring_flag \(flag.name)=bit\(flag.bit)") }
+            for operation in ring.operations { lines.append("ring_op \(operation.name)=\(operation.code)") }
         }
-        lines.append("kvm exit_hypercall_bit=\(kvmExitHypercallBit)")
+        lines.append("kvm exit_hypercall_bit=\(kvmExitHypercallBit) enosys=\(-KVMHypercallNumbers.enosys)")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -16,7 +16,23 @@ struct ABIHeaderTranslator {
                 every value in it.
                 """),
             .includeGuard(naming.headerGuard),
-            .include("linux/types.h", system: true),
+            .comment(
+                """
+                The kernel and Linux userspace have the __u* types; a VMM built
+                elsewhere gets them here, so nothing in the ABI needs Linux headers.
+                """),
+            .ifdef(
+                "__linux__", [.include("linux/types.h", system: true)],
+                else: [
+                    .verbatim(
+                        """
+                        typedef unsigned char __u8;
+                        typedef unsigned short __u16;
+                        typedef unsigned int __u32;
+                        typedef int __s32;
+                        typedef unsigned long long __u64;
+                        """)
+                ]),
             .defines([
                 CDefine(naming.version, "\(abi.version)"),
                 CDefine(naming.fingerprint, cString(abi.fingerprint).flat),
@@ -33,11 +49,18 @@ struct ABIHeaderTranslator {
                 KVM_CAP_EXIT_HYPERCALL to receive both hypercalls as KVM_EXIT_HYPERCALL.
                 """),
             .defines([CDefine(naming.kvmExitBit, "\(abi.kvmExitHypercallBit)")]),
+            .comment("What stock KVM answers a hypercall no handler serves, as -\(naming.kvmEnosys): the probe's \"no host\"."),
+            .defines([CDefine(naming.kvmEnosys, "\(-KVMHypercallNumbers.enosys)")]),
             .comment("PIO doorbell: a 32-bit OUT of (queue gpa | entry count); an IN reads the magic."),
             .defines([
                 CDefine(naming.doorbellPort, cHex(abi.doorbell.port, digits: 4)),
                 CDefine(naming.doorbellMagic, cHex(abi.doorbell.magic)),
                 CDefine(naming.doorbellCountMask, cHex(abi.limits.queueAlignment - 1, suffix: "U")),
+            ]),
+            .comment("pvgen's own ports, the doorbell's and the ring's: no batch entry may access them."),
+            .defines([
+                CDefine(naming.portWindowFirst, cHex(abi.portWindow.lowerBound, digits: 4)),
+                CDefine(naming.portWindowLast, cHex(abi.portWindow.upperBound, digits: 4)),
             ]),
             .comment("Queue limits: within one page; page-aligned below 4 GiB for the doorbell, entry-aligned for the hypercall."),
             .defines([
@@ -87,8 +110,16 @@ struct ABIHeaderTranslator {
                 The exitless ring: a header page, then a page of \(naming.ringSlots) queues of \(naming.maxEntries) entries. \
                 The guest posts a batch by filling slot (prod % \(naming.ringSlots)), storing its count and publishing \
                 prod + 1; a host thread runs it and publishes cons. When the host sets \(naming.ringFlag(named: "need_kick")), \
-                the guest kicks after posting: \(naming.hypercall(ring.call))(ring gpa), or a 32-bit OUT of the ring gpa \
-                to \(naming.ringPort), whose IN reads \(naming.ringMagic). The first kick attaches the ring.
+                the guest kicks after posting. Every call names its ring and says what to do with it: \
+                \(naming.hypercall(ring.call))(ring gpa | \(naming.ringOperation(named: "kick"))), or a 32-bit OUT of the same \
+                value to \(naming.ringPort), whose IN reads \(naming.ringMagic).
+                """),
+            .comment(
+                """
+                \(naming.ringOperation(named: "attach")) takes the ring on from the indices in its header. \
+                \(naming.ringOperation(named: "detach")) runs what is posted, sets \(naming.ringFlag(named: "detached")) and returns \
+                only when the host will never read or write the ring's pages again: cons then says which posted batches ran, \
+                and no other will. A guest frees the pages, or replays a batch itself, only after a detach was answered.
                 """),
             .defines([
                 CDefine(naming.ringPort, cHex(ring.port, digits: 4)),
@@ -99,6 +130,9 @@ struct ABIHeaderTranslator {
                 CDefine(naming.ringKicks, "\(ring.kicksBeforeFallback)", comment: "kicks per batch before the guest gives up"),
             ]),
             .defines(ring.flags.map { CDefine(naming.ringFlag($0), "(1U << \($0.bit))", comment: $0.summary) }),
+            .defines(
+                [CDefine(naming.ringOperationMask, cHex(abi.limits.pageSize - 1, suffix: "U"), comment: "below the page-aligned ring gpa")]
+                    + ring.operations.map { CDefine(naming.ringOperation(named: $0.name), "\($0.code)", comment: $0.summary) }),
             layoutStructure(ring.header, named: naming.ringStruct),
         ] + layoutAsserts(ring.header, named: naming.ringStruct)
     }

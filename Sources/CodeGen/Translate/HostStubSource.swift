@@ -66,7 +66,6 @@ extension HostStubTranslator {
             .include("errno.h", system: true),
             .include("stdbool.h", system: true),
             .include("stddef.h", system: true),
-            .include("linux/kvm_para.h", system: true),
             .include(naming.hostHeader, system: false),
             .defines([
                 CDefine("ENTRY_SIZE", "((__u32)sizeof(\(entry)))"),
@@ -78,10 +77,6 @@ extension HostStubTranslator {
                 .call(
                     "static_assert", "__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__",
                     cString("\(naming.hostStruct) copies entries raw and needs a little-endian host"))),
-            .macro(
-                .call(
-                    "static_assert", .raw("KVM_ENOSYS == \(-KVMHypercallNumbers.enosys)"),
-                    cString("the ABI promises -\(-KVMHypercallNumbers.enosys) for no handler"))),
             .macro(
                 .call(
                     "static_assert", .raw("\(naming.doorbellCountMask) + 1 == \(naming.queueAlign)"),
@@ -96,7 +91,7 @@ extension HostStubTranslator {
                     cString("a full queue fits in one page"))),
             .variable(storage: "const", CDeclaration("char", "\(fingerprintVariable)[]", .expression(.raw(fingerprint)))),
         ]
-        items += helpers() + validation() + execution()
+        items += helpers() + validation() + execution() + [runBatchInternal()]
         if let ring = abi.ring { items += ringHelpers(ring) }
         items += entryPoints().map(CTopLevel.function)
         return CFile(kind: .source, items: items)
@@ -106,6 +101,17 @@ extension HostStubTranslator {
 
     func helpers() -> [CTopLevel] {
         [
+            .comment(
+                "Set while this thread serves a call: a device callback that reaches an entry point again (a replayed access that re-enters the VMM's pvgen device) is refused with \(error("busy")), not recursed."),
+            .variable(storage: "static _Thread_local", CDeclaration("bool", "serving")),
+            Function("bool", "enter", []) {
+                If("serving") { Return("false") }
+                "serving = true"
+                Return("true")
+            },
+            Function("void", "leave", []) {
+                "serving = false"
+            },
             Function("__u32", "width_mask", Params("__u8 width")) {
                 Comment("1U << \(widest.bits) is undefined, so the \(widest.rawValue)-byte mask is spelled out.")
                 Return("width == \(widest.rawValue) ? \(cHex(widest.maxValue, suffix: "U")) : (1U << (width * 8)) - 1")
@@ -180,8 +186,8 @@ extension HostStubTranslator {
                 }
                 CStatement.blank
                 Comment(
-                    "The doorbell is refused whatever the allowlist says: an OUT to it from inside a batch would start a nested batch from the VMM's port dispatcher.")
-                If("e->port == \(naming.doorbellPort)") { Return(error("port")) }
+                    "pvgen's own ports are refused whatever the allowlist says: an access to them from inside a batch would start a nested batch or ring call from the VMM's port dispatcher.")
+                If("e->port + e->width > \(naming.portWindowFirst) && e->port <= \(naming.portWindowLast)") { Return(error("port")) }
                 "widths = port_widths(h, e->port)"
                 If("!widths") { Return(error("port")) }
                 If("!(widths & e->width)") { Return(error("width")) }
@@ -252,20 +258,13 @@ extension HostStubTranslator {
         return functions
     }
 
-    func runBatch() -> CFunction {
+    /// The batch runner itself, for the exported wrapper and the ring's poll.
+    func runBatchInternal() -> CTopLevel {
         let inWait = op(.inWait)
         let inExpect = op(.inExpect)
-        return Exported(
-            "long", naming.host("run_batch"), Params("const \(host) *h", "__u64 gpa", "__u32 count"),
-            doc: KernelDoc(
-                "validate and run a guest's queue of port accesses",
-                parameters: [
-                    ("h", "the VMM's callbacks, memory size and allowlist"), ("gpa", "guest-physical address of the first entry"),
-                    ("count", "number of entries"),
-                ],
-                body: docLines(
-                    "Checks @count, the alignment of @gpa and the range of the queue before touching guest memory; copies the queue once into a stack buffer; validates every entry of the copy; only then runs the entries in order. Execution stops after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value & mask) differs from the expected bits (that entry completed), or at an entry whose port callback fails (its result becomes \(error("io"))). value and result of every entry that ran are written back; the rest keep the guest's \(pending). Guest memory outside the queue is never read or written.",
-                    returns: "the number of entries completed with \(ok), or a negative \(naming.error(named: "*")) when the call was refused and no entry ran. If writing results back fails after entries ran, the count is still returned: the device side effects happened."))
+        return Function(
+            "long", "run_batch", Params("const \(host) *h", "__u64 gpa", "__u32 count"),
+            comment: "Validate and run one queue; see \(naming.host("run_batch"))()."
         ) {
             Decl("\(entry)", "q[\(naming.maxEntries)]")
             Decl("bool", "did_read[\(naming.maxEntries)]")
@@ -304,6 +303,27 @@ extension HostStubTranslator {
         }
     }
 
+    func runBatch() -> CFunction {
+        Exported(
+            "long", naming.host("run_batch"), Params("const \(host) *h", "__u64 gpa", "__u32 count"),
+            doc: KernelDoc(
+                "validate and run a guest's queue of port accesses",
+                parameters: [
+                    ("h", "the VMM's callbacks, memory size and allowlist"), ("gpa", "guest-physical address of the first entry"),
+                    ("count", "number of entries"),
+                ],
+                body: docLines(
+                    "Checks @count, the alignment of @gpa and the range of the queue before touching guest memory; copies the queue once into a stack buffer; validates every entry of the copy; only then runs the entries in order. Execution stops after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value & mask) differs from the expected bits (that entry completed), or at an entry whose port callback fails (its result becomes \(error("io"))). value and result of every entry that ran are written back; the rest keep the guest's \(pending). Guest memory outside the queue is never read or written.",
+                    returns: "the number of entries completed with \(ok), or a negative \(naming.error(named: "*")) when the call was refused and no entry ran (\(error("busy")) when called from inside one of @h's callbacks). If writing results back fails after entries ran, the count is still returned: the device side effects happened."))
+        ) {
+            Decl("long", "ret")
+            If("!enter()") { Return(error("busy")) }
+            "ret = run_batch(h, gpa, count)"
+            "leave()"
+            Return("ret")
+        }
+    }
+
     func handleHypercall() -> CFunction {
         let probe = abi.probe
         let batch = abi.batch
@@ -333,23 +353,39 @@ extension HostStubTranslator {
                     + arguments.indices.map { (arguments[$0], described($0)) },
                 body: docLines(
                     "Pass kvm_run.hypercall.nr and args[0..\(arguments.count - 1)]. Every argument is compared as the full 64-bit value: a count of 2^32 + 1 is not 1, and a number with high bits set is not ours.",
-                    returns: "the value for the guest's rax. \(naming.hypercall(probe)): the feature bits (\(ringFeature ?? "no ring feature") only with a ring state in @h), or \(error("version")). \(naming.hypercall(batch)): as \(naming.host("run_batch"))()." + (abi.ring.map { " \(naming.hypercall($0.call)): 0 once the ring is attached and what it posted ran, or a negative error; -KVM_ENOSYS without a ring state." } ?? "") + " Any other number: -KVM_ENOSYS, as stock KVM answers an unknown hypercall."))
+                    returns: "the value for the guest's rax. \(naming.hypercall(probe)): the feature bits (\(ringFeature ?? "no ring feature") only with a ring state in @h), or \(error("version")). \(naming.hypercall(batch)): as \(naming.host("run_batch"))()." + (abi.ring.map { " \(naming.hypercall($0.call)): 0 once the operation in the argument's low bits is done (a kick: what the ring posted ran), or a negative error; -\(naming.kvmEnosys) without a ring state." } ?? "") + " Any other number: -\(naming.kvmEnosys), as stock KVM answers an unknown hypercall. \(error("busy")) for any call made from inside one of @h's callbacks."))
         ) {
+            Decl("long", "ret")
             for name in unused { "(void)\(name)" }
+            If("!enter()") { Return(error("busy")) }
             Switch("nr", [
                 Case(naming.hypercall(probe)) {
-                    If("\(version) != \(naming.version)") { Return(error("version")) }
-                    if let ringFeature { Return("h->ring ? \(features) | \(ringFeature) : \(features)") } else { Return(features) }
+                    if let ringFeature {
+                        "ret = h->ring ? \(features) | \(ringFeature) : \(features)"
+                    } else {
+                        "ret = \(features)"
+                    }
+                    If("\(version) != \(naming.version)") { "ret = \(error("version"))" }
+                    CStatement.break
                 },
                 Case(naming.hypercall(batch)) {
-                    If("\(count) == 0 || \(count) > \(naming.maxEntries)") { Return(error("count")) }
-                    Return(Call(naming.host("run_batch"), "h", gpa, "(__u32)\(count)"))
+                    "ret = \(error("count"))"
+                    If("\(count) && \(count) <= \(naming.maxEntries)") { "ret = run_batch(h, \(gpa), (__u32)\(count))" }
+                    CStatement.break
                 },
             ] + (abi.ring.map { ring in
-                [Case(naming.hypercall(ring.call)) { Return("h->ring ? ring_kick(h, \(ringGPA!)) : -KVM_ENOSYS") }]
+                [Case(naming.hypercall(ring.call)) {
+                    "ret = h->ring ? ring_call(h, \(ringGPA!)) : -\(naming.kvmEnosys)"
+                    CStatement.break
+                }]
             } ?? []) + [
-                Default { Return("-KVM_ENOSYS") },
+                Default {
+                    "ret = -\(naming.kvmEnosys)"
+                    CStatement.break
+                },
             ])
+            "leave()"
+            Return("ret")
         }
     }
 
@@ -363,25 +399,32 @@ extension HostStubTranslator {
                     ("h", "the VMM's callbacks, memory size and allowlist"),
                     ("port", "the port written; must be \(naming.doorbellPort)" + (abi.ring != nil ? ", or \(naming.ringPort) with a ring state in @h" : "")),
                     ("width", "the access width; must be \(doorbellWidth.rawValue)"),
-                    ("value", "queue gpa | entry count" + (abi.ring != nil ? "; for \(naming.ringPort), the ring's gpa" : "")),
+                    ("value", "queue gpa | entry count" + (abi.ring != nil ? "; for \(naming.ringPort), the ring's gpa | a \(naming.ringOperation(named: "*"))" : "")),
                 ],
                 body: docLines(
                     "The gpa is @value with the bits of \(mask) cleared, so it is page aligned and below 4 GiB by construction; the count is @value & \(mask). The guest sees no return value for an OUT; it reads the outcome from the entries' result fields.",
-                    returns: "as \(naming.host("run_batch"))(), for the VMM's own accounting; \(error("port")) or \(error("width")) (and nothing read or run) for an access that is not a \(doorbellWidth.bits)-bit OUT to the doorbell."))
+                    returns: "as \(naming.host("run_batch"))(), for the VMM's own accounting" + (abi.ring != nil ? " (for \(naming.ringPort), as the ring hypercall)" : "") + "; \(error("port")) or \(error("width")) (and nothing read or run) for an access that is not a \(doorbellWidth.bits)-bit OUT to the doorbell; \(error("busy")) from inside one of @h's callbacks."))
         ) {
             Decl("__u64", "gpa", "value & ~\(mask)")
             Decl("__u32", "count", "value & \(mask)")
+            Decl("long", "ret")
             if abi.ring != nil {
                 If("port == \(naming.ringPort) && h->ring") {
-                    Comment("The ring's kick: the value is the ring's gpa (below 4 GiB).")
+                    Comment("A ring call: the ring's gpa (below 4 GiB) and the operation.")
                     If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
-                    Return("(int)ring_kick(h, value)")
+                    If("!enter()") { Return(error("busy")) }
+                    "ret = ring_call(h, value)"
+                    "leave()"
+                    Return("(int)ret")
                 }
             }
             If("port != \(naming.doorbellPort)") { Return(error("port")) }
             If("width != \(doorbellWidth.rawValue)") { Return(error("width")) }
+            If("!enter()") { Return(error("busy")) }
+            "ret = run_batch(h, gpa, count)"
+            "leave()"
             Comment("At most \(naming.maxEntries) entries ran, so the long fits an int.")
-            Return(Call("(int)\(naming.host("run_batch"))", "h", "gpa", "count"))
+            Return("(int)ret")
         }
     }
 
@@ -418,26 +461,27 @@ extension HostStubTranslator {
     }
 
     func validate() -> CFunction {
-        let port = naming.doorbellPort
-        return Exported(
+        Exported(
             "int", naming.host("validate"), Params("const \(host) *h"),
             doc: KernelDoc(
                 "check a VMM's configuration once, at setup",
                 parameters: [("h", "the configuration")],
                 body: docLines(
-                    "The entry points trust @h; this is where its mistakes are caught: a missing callback, an empty guest memory, a range with first > last or with no or unknown width bits, overlapping ranges (the first match would decide silently), or a range containing \(port).",
+                    "The entry points trust @h; this is where its mistakes are caught: a missing callback, an empty guest memory, a range with first > last or with no or unknown width bits, overlapping ranges (the first match would decide silently), or a range whose accesses reach pvgen's own ports (\(naming.portWindowFirst) to \(naming.portWindowLast)).",
                     returns: "0, or -EINVAL."))
         ) {
             Decl("const \(range) *", "r")
             Decl("const \(range) *", "s")
             Decl("size_t", "i")
             Decl("size_t", "j")
+            Decl("__u32", "reach")
             If("!h || !h->read_guest || !h->write_guest || !h->pio_in || !h->pio_out || !h->mem_size") { Return("-EINVAL") }
             If("h->nr_ports && !h->ports") { Return("-EINVAL") }
             For("i = 0; i < h->nr_ports; i++") {
                 "r = &h->ports[i]"
                 If("r->first > r->last || !r->widths || (r->widths & ~\(widthAll))") { Return("-EINVAL") }
-                If("r->first <= \(port) && r->last >= \(port)") { Return("-EINVAL") }
+                "reach = r->widths & \(widthBit(.dword)) ? 4 : r->widths & \(widthBit(.word)) ? 2 : 1"
+                If("r->first <= \(naming.portWindowLast) && (__u32)r->last + reach > \(naming.portWindowFirst)") { Return("-EINVAL") }
                 For("j = 0; j < i; j++") {
                     "s = &h->ports[j]"
                     If("r->first <= s->last && s->first <= r->last") { Return("-EINVAL") }

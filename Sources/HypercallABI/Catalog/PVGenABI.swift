@@ -1,8 +1,9 @@
-/// pvgen's built-in batch ABI, version 2 (version 1 had no IN_EXPECT).
+/// pvgen's built-in batch ABI, version 3 (version 1 had no IN_EXPECT, version 2 no ring
+/// operations: a ring could not be detached).
 public enum PVGenABI {
     public static let abi = BatchABI(
         prefix: "pvgen",
-        version: 2,
+        version: 3,
         probe: Hypercall(
             name: "probe", number: 0x7076_0001,
             arguments: [HypercallArgument(name: "abi_version", register: .rbx, summary: "the ABI version the guest speaks")],
@@ -50,6 +51,8 @@ public enum PVGenABI {
             StatusCode(name: "version", value: -8, summary: "ABI version the host does not speak"),
             StatusCode(name: "reserved", value: -9, summary: "a field that must be zero is not"),
             StatusCode(name: "io", value: -10, summary: "the device model failed the access"),
+            StatusCode(name: "busy", value: -11, summary: "the host was already serving a call on this thread: a re-entered call"),
+            StatusCode(name: "detached", value: -12, summary: "the ring named is not attached"),
         ],
         features: [
             FeatureBit(name: "batch", bit: 0, summary: "the batch hypercall is handled"),
@@ -58,8 +61,12 @@ public enum PVGenABI {
         ring: RingTransport(
             call: Hypercall(
                 name: "ring", number: 0x7076_0003,
-                arguments: [HypercallArgument(name: "ring_gpa", register: .rbx, summary: "guest-physical address of the ring's header page")],
-                summary: "attach a ring, or kick the attached one: the host runs what is posted",
+                arguments: [
+                    HypercallArgument(
+                        name: "ring_gpa", register: .rbx,
+                        summary: "guest-physical address of the ring's header page, with a PVGEN_RING_OP_* in its low bits")
+                ],
+                summary: "attach, kick or detach a ring",
                 returns: "0, or a negative pvgen error"),
             port: 0x0564, magic: 0x7076_7267, slots: 4,
             header: StructLayout(
@@ -81,6 +88,14 @@ public enum PVGenABI {
             flags: [
                 FeatureBit(name: "need_kick", bit: 0, summary: "no host thread polls: kick after posting"),
                 FeatureBit(name: "broken", bit: 1, summary: "the host saw a bad index and stopped serving the ring"),
+                FeatureBit(name: "detached", bit: 2, summary: "the host let the ring go and will not touch its pages again"),
+            ],
+            operations: [
+                RingOperation(name: "kick", code: 0, summary: "run what is posted to the attached ring"),
+                RingOperation(name: "attach", code: 1, summary: "take on the ring, its indices as the header holds them"),
+                RingOperation(
+                    name: "detach", code: 2,
+                    summary: "run what is posted, then let the ring go; returns once the host will not touch it again"),
             ],
             kicksBeforeFallback: 3),
         kvmExitHypercallBit: 30

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <linux/kvm_para.h>
 #include "pvgen_host.h"
 
 #define ENTRY_SIZE	((__u32)sizeof(struct pvgen_io_entry))
@@ -25,7 +24,6 @@
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	      "pvgen_host copies entries raw and needs a little-endian host");
-static_assert(KVM_ENOSYS == 1000, "the ABI promises -1000 for no handler");
 static_assert(PVGEN_DOORBELL_COUNT_MASK + 1 == PVGEN_QUEUE_ALIGN,
 	      "the doorbell count sits below the page-aligned queue address");
 static_assert(PVGEN_MAX_ENTRIES <= PVGEN_DOORBELL_COUNT_MASK,
@@ -34,6 +32,27 @@ static_assert(PVGEN_MAX_ENTRIES * ENTRY_SIZE <= QUEUE_PAGE_SIZE,
 	      "a full queue fits in one page");
 
 const char pvgen_host_abi_fingerprint[] = PVGEN_HOST_ABI_FINGERPRINT;
+
+/*
+ * Set while this thread serves a call: a device callback that reaches an entry
+ * point again (a replayed access that re-enters the VMM's pvgen device) is
+ * refused with PVGEN_ERR_BUSY, not recursed.
+ */
+
+static _Thread_local bool serving;
+
+static bool enter(void)
+{
+	if (serving)
+		return false;
+	serving = true;
+	return true;
+}
+
+static void leave(void)
+{
+	serving = false;
+}
 
 static __u32 width_mask(__u8 width)
 {
@@ -152,11 +171,12 @@ static int check_entry(const struct pvgen_host *h,
 	}
 
 	/*
-	 * The doorbell is refused whatever the allowlist says: an OUT to it
-	 * from inside a batch would start a nested batch from the VMM's port
-	 * dispatcher.
+	 * pvgen's own ports are refused whatever the allowlist says: an access
+	 * to them from inside a batch would start a nested batch or ring call
+	 * from the VMM's port dispatcher.
 	 */
-	if (e->port == PVGEN_DOORBELL_PORT)
+	if (e->port + e->width > PVGEN_PORT_WINDOW_FIRST &&
+	    e->port <= PVGEN_PORT_WINDOW_LAST)
 		return PVGEN_ERR_PORT;
 	widths = port_widths(h, e->port);
 	if (!widths)
@@ -230,97 +250,8 @@ static void write_back(const struct pvgen_host *h, __u64 gpa,
 	}
 }
 
-#define RING_FIELD(f)	((__u64)offsetof(struct pvgen_ring, f))
-#define RING_SLOT_BYTES	((__u64)1024)
-
-static_assert(PVGEN_RING_SLOTS * RING_SLOT_BYTES <= QUEUE_PAGE_SIZE,
-	      "the slots fit the page after the header");
-
-/* Tell the guest whether it must kick, or that the ring is broken. */
-static int ring_write_flags(const struct pvgen_host *h,
-			    const struct pvgen_host_ring *r)
-{
-	__u32 flags = r->broken ? PVGEN_RING_BROKEN : r->polled ? 0 : PVGEN_RING_NEED_KICK;
-
-	return h->write_guest(h->opaque, r->gpa + RING_FIELD(flags), &flags,
-			      sizeof(flags));
-}
-
-/*
- * Take on the ring at @gpa: two pages of guest memory, page aligned, with the
- * magic and slot count of this ABI.
- */
-static long ring_attach(const struct pvgen_host *h, __u64 gpa)
-{
-	struct pvgen_host_ring *r = h->ring;
-	__u32 head[2];
-	__u32 cons;
-
-	if (gpa & (QUEUE_PAGE_SIZE - 1))
-		return PVGEN_ERR_ALIGN;
-	if (gpa >= h->mem_size || PVGEN_RING_SIZE > h->mem_size - gpa)
-		return PVGEN_ERR_RANGE;
-	if (h->read_guest(h->opaque, gpa + RING_FIELD(magic), head, sizeof(head)))
-		return PVGEN_ERR_RANGE;
-	if (h->read_guest(h->opaque, gpa + RING_FIELD(cons), &cons, sizeof(cons)))
-		return PVGEN_ERR_RANGE;
-	if (head[0] != PVGEN_RING_MAGIC || head[1] != PVGEN_RING_SLOTS)
-		return PVGEN_ERR_VERSION;
-	r->gpa = gpa;
-	/*
-	 * Whatever cons the guest left, the host counts from here on its own.
-	 */
-	r->cons = cons;
-	r->broken = false;
-	r->attached = true;
-	if (ring_write_flags(h, r))
-		return PVGEN_ERR_RANGE;
-	return 0;
-}
-
-/*
- * The ring hypercall or port: attach the ring at @gpa the first time, then run
- * what it posted.
- */
-static long ring_kick(const struct pvgen_host *h, __u64 gpa)
-{
-	struct pvgen_host_ring *r = h->ring;
-	long ret;
-
-	if (!r->attached || r->broken) {
-		ret = ring_attach(h, gpa);
-		if (ret)
-			return ret;
-	}
-	/* One ring per host: a second ring is refused, not swapped in. */
-	if (gpa != r->gpa)
-		return PVGEN_ERR_RANGE;
-	ret = pvgen_host_ring_poll(h);
-	return ret < 0 ? ret : 0;
-}
-
-/**
- * pvgen_host_run_batch() - validate and run a guest's queue of port accesses
- * @h: the VMM's callbacks, memory size and allowlist
- * @gpa: guest-physical address of the first entry
- * @count: number of entries
- *
- * Checks @count, the alignment of @gpa and the range of the queue before
- * touching guest memory; copies the queue once into a stack buffer; validates
- * every entry of the copy; only then runs the entries in order. Execution stops
- * after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value &
- * mask) differs from the expected bits (that entry completed), or at an entry
- * whose port callback fails (its result becomes PVGEN_ERR_IO). value and result
- * of every entry that ran are written back; the rest keep the guest's
- * PVGEN_RESULT_PENDING. Guest memory outside the queue is never read or
- * written.
- *
- * Return: the number of entries completed with PVGEN_RESULT_OK, or a negative
- * PVGEN_ERR_* when the call was refused and no entry ran. If writing results
- * back fails after entries ran, the count is still returned: the device side
- * effects happened.
- */
-long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
+/* Validate and run one queue; see pvgen_host_run_batch(). */
+static long run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 {
 	struct pvgen_io_entry q[PVGEN_MAX_ENTRIES];
 	bool did_read[PVGEN_MAX_ENTRIES];
@@ -368,22 +299,32 @@ long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 	return done;
 }
 
-/**
- * pvgen_host_ring_poll() - run every batch the guest posted to the attached
- * ring
- * @h: the VMM's callbacks, allowlist and ring state
- *
- * Reads the guest's prod once. More than PVGEN_RING_SLOTS batches ahead of the
- * host's own cons is impossible for a guest that waits for each batch, so the
- * ring is marked PVGEN_RING_BROKEN and no slot runs. Otherwise each posted slot
- * runs as pvgen_host_run_batch() runs a queue (copy once, validate, replay,
- * write back), its return value goes to ret[slot], and cons is published after
- * it.
- *
- * Return: the number of batches run, 0 when no ring is attached, or a negative
- * PVGEN_ERR_* when the ring could not be read or is broken.
- */
-long pvgen_host_ring_poll(const struct pvgen_host *h)
+#define RING_FIELD(f)	((__u64)offsetof(struct pvgen_ring, f))
+#define RING_SLOT_BYTES	((__u64)1024)
+
+static_assert(PVGEN_RING_SLOTS * RING_SLOT_BYTES <= QUEUE_PAGE_SIZE,
+	      "the slots fit the page after the header");
+static_assert(PVGEN_RING_OP_MASK == QUEUE_PAGE_SIZE - 1,
+	      "the operation sits below the page-aligned ring address");
+
+/* Tell the guest whether it must kick, or that the ring is broken. */
+static int ring_write_flags(const struct pvgen_host *h,
+			    const struct pvgen_host_ring *r)
+{
+	__u32 flags = r->broken ? PVGEN_RING_BROKEN : r->polled ? 0 : PVGEN_RING_NEED_KICK;
+
+	return h->write_guest(h->opaque, r->gpa + RING_FIELD(flags), &flags,
+			      sizeof(flags));
+}
+
+/* Whether the ring's two pages at page-aligned @gpa lie in guest memory. */
+static bool ring_in_memory(const struct pvgen_host *h, __u64 gpa)
+{
+	return gpa < h->mem_size && PVGEN_RING_SIZE <= h->mem_size - gpa;
+}
+
+/* Run every batch posted to the attached ring; see pvgen_host_ring_poll(). */
+static long ring_poll(const struct pvgen_host *h)
 {
 	struct pvgen_host_ring *r = h->ring;
 	__u32 prod;
@@ -400,6 +341,11 @@ long pvgen_host_ring_poll(const struct pvgen_host *h)
 		return PVGEN_ERR_RANGE;
 	if (h->read_guest(h->opaque, r->gpa + RING_FIELD(prod), &prod, sizeof(prod)))
 		return PVGEN_ERR_RANGE;
+	/*
+	 * Pairs with the guest's release of prod: its slots and counts are read
+	 * after it.
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (prod - r->cons > PVGEN_RING_SLOTS) {
 		r->broken = true;
 		ring_write_flags(h, r);
@@ -411,20 +357,182 @@ long pvgen_host_ring_poll(const struct pvgen_host *h)
 		if (h->read_guest(h->opaque, at, &count, sizeof(count)))
 			return PVGEN_ERR_RANGE;
 		queue = r->gpa + PVGEN_RING_SLOTS_OFFSET + slot * RING_SLOT_BYTES;
-		ret = (__s32)pvgen_host_run_batch(h, queue, count);
+		ret = (__s32)run_batch(h, queue, count);
 		/*
-		 * ret before cons: the guest reads ret once it sees cons move
-		 * (x86 keeps stores in order).
+		 * The host's cons moves first: a write-back that fails below
+		 * never runs the slot again.
 		 */
+		r->cons++;
 		at = r->gpa + RING_FIELD(ret) + slot * sizeof(ret);
 		if (h->write_guest(h->opaque, at, &ret, sizeof(ret)))
 			return PVGEN_ERR_RANGE;
-		r->cons++;
+		/*
+		 * Pairs with the guest's acquire of cons: ret and the entries
+		 * are written before it.
+		 */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
 		if (h->write_guest(h->opaque, r->gpa + RING_FIELD(cons), &r->cons, sizeof(r->cons)))
 			return PVGEN_ERR_RANGE;
 		ran++;
 	}
 	return ran;
+}
+
+/*
+ * Take on the ring at @gpa from the indices its header holds: two pages of
+ * guest memory with the magic and slot count of this ABI. Attaching the
+ * attached ring again starts it over; another ring is refused while one is
+ * attached.
+ */
+static long ring_attach(const struct pvgen_host *h, __u64 gpa)
+{
+	struct pvgen_host_ring *r = h->ring;
+	__u32 head[2];
+	__u32 cons;
+
+	if (r->attached && gpa != r->gpa)
+		return PVGEN_ERR_RANGE;
+	if (!ring_in_memory(h, gpa))
+		return PVGEN_ERR_RANGE;
+	if (h->read_guest(h->opaque, gpa + RING_FIELD(magic), head, sizeof(head)))
+		return PVGEN_ERR_RANGE;
+	if (h->read_guest(h->opaque, gpa + RING_FIELD(cons), &cons, sizeof(cons)))
+		return PVGEN_ERR_RANGE;
+	if (head[0] != PVGEN_RING_MAGIC || head[1] != PVGEN_RING_SLOTS)
+		return PVGEN_ERR_VERSION;
+	r->gpa = gpa;
+	/*
+	 * Whatever cons the guest left, the host counts from here on its own.
+	 */
+	r->cons = cons;
+	r->broken = false;
+	r->attached = true;
+	if (ring_write_flags(h, r)) {
+		r->attached = false;
+		return PVGEN_ERR_RANGE;
+	}
+	return 0;
+}
+
+/* Run what the attached ring at @gpa posted. */
+static long ring_kick(const struct pvgen_host *h, __u64 gpa)
+{
+	struct pvgen_host_ring *r = h->ring;
+	long ret;
+
+	if (!r->attached || gpa != r->gpa)
+		return PVGEN_ERR_DETACHED;
+	ret = ring_poll(h);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Let the ring at @gpa go: run what it posted (unless it is broken), then never
+ * touch it again, and say so in its flags. A ring the host does not hold is
+ * answered alike: the host will not touch it either.
+ */
+static long ring_detach(const struct pvgen_host *h, __u64 gpa)
+{
+	struct pvgen_host_ring *r = h->ring;
+	__u32 flags = PVGEN_RING_DETACHED;
+
+	if (!ring_in_memory(h, gpa))
+		return PVGEN_ERR_RANGE;
+	if (r->attached && gpa == r->gpa) {
+		/*
+		 * A failed last poll leaves cons where it is: the guest sees
+		 * what did not run.
+		 */
+		ring_poll(h);
+		r->attached = false;
+		r->broken = false;
+	}
+	/*
+	 * Once the flag is written, nothing of this call touches the ring
+	 * again.
+	 */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (h->write_guest(h->opaque, gpa + RING_FIELD(flags), &flags, sizeof(flags)))
+		return PVGEN_ERR_RANGE;
+	return 0;
+}
+
+/* The ring hypercall or port: (ring gpa | operation). */
+static long ring_call(const struct pvgen_host *h, __u64 value)
+{
+	__u64 gpa = value & ~(__u64)PVGEN_RING_OP_MASK;
+
+	switch (value & PVGEN_RING_OP_MASK) {
+	case PVGEN_RING_OP_KICK:
+		return ring_kick(h, gpa);
+	case PVGEN_RING_OP_ATTACH:
+		return ring_attach(h, gpa);
+	case PVGEN_RING_OP_DETACH:
+		return ring_detach(h, gpa);
+	default:
+		return PVGEN_ERR_OP;
+	}
+}
+
+/**
+ * pvgen_host_run_batch() - validate and run a guest's queue of port accesses
+ * @h: the VMM's callbacks, memory size and allowlist
+ * @gpa: guest-physical address of the first entry
+ * @count: number of entries
+ *
+ * Checks @count, the alignment of @gpa and the range of the queue before
+ * touching guest memory; copies the queue once into a stack buffer; validates
+ * every entry of the copy; only then runs the entries in order. Execution stops
+ * after an IN_WAIT whose (value & mask) != 0 or an IN_EXPECT whose (value &
+ * mask) differs from the expected bits (that entry completed), or at an entry
+ * whose port callback fails (its result becomes PVGEN_ERR_IO). value and result
+ * of every entry that ran are written back; the rest keep the guest's
+ * PVGEN_RESULT_PENDING. Guest memory outside the queue is never read or
+ * written.
+ *
+ * Return: the number of entries completed with PVGEN_RESULT_OK, or a negative
+ * PVGEN_ERR_* when the call was refused and no entry ran (PVGEN_ERR_BUSY when
+ * called from inside one of @h's callbacks). If writing results back fails
+ * after entries ran, the count is still returned: the device side effects
+ * happened.
+ */
+long pvgen_host_run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
+{
+	long ret;
+
+	if (!enter())
+		return PVGEN_ERR_BUSY;
+	ret = run_batch(h, gpa, count);
+	leave();
+	return ret;
+}
+
+/**
+ * pvgen_host_ring_poll() - run every batch the guest posted to the attached
+ * ring
+ * @h: the VMM's callbacks, allowlist and ring state
+ *
+ * Reads the guest's prod once. More than PVGEN_RING_SLOTS batches ahead of the
+ * host's own cons is impossible for a guest that waits for each batch, so the
+ * ring is marked PVGEN_RING_BROKEN and no slot runs. Otherwise each posted slot
+ * runs as pvgen_host_run_batch() runs a queue (copy once, validate, replay,
+ * write back), its return value goes to ret[slot], and cons is published after
+ * it. The host's own cons moves before anything is written back, so no slot
+ * ever runs twice.
+ *
+ * Return: the number of batches run, 0 when no ring is attached, or a negative
+ * PVGEN_ERR_* when the ring could not be read or is broken; PVGEN_ERR_BUSY when
+ * called from inside one of @h's callbacks.
+ */
+long pvgen_host_ring_poll(const struct pvgen_host *h)
+{
+	long ret;
+
+	if (!enter())
+		return PVGEN_ERR_BUSY;
+	ret = ring_poll(h);
+	leave();
+	return ret;
 }
 
 /**
@@ -433,22 +541,38 @@ long pvgen_host_ring_poll(const struct pvgen_host *h)
  * @polled: true while a thread polls
  *
  * Clears PVGEN_RING_NEED_KICK while @polled, so the guest posts without an
- * exit; sets it otherwise, and the guest kicks after posting. A poller that
- * stops must call this with false and then pvgen_host_ring_poll() once more: a
- * guest that posted before it saw the flag is served by that last poll.
+ * exit; sets it otherwise, and the guest kicks after posting. When @polled is
+ * false it then polls once more, after a full fence: a guest that posted before
+ * it saw the flag is served by that poll, and one that posts after it sees the
+ * flag and kicks.
  *
- * Return: 0, or PVGEN_ERR_RANGE when the flag could not be written.
+ * Return: 0, or PVGEN_ERR_RANGE when the flag could not be written or the last
+ * poll failed; PVGEN_ERR_BUSY when called from inside one of @h's callbacks.
  */
 int pvgen_host_ring_set_polled(const struct pvgen_host *h, bool polled)
 {
 	struct pvgen_host_ring *r = h->ring;
+	long ret = 0;
 
 	if (!r)
 		return PVGEN_ERR_RANGE;
+	if (!enter())
+		return PVGEN_ERR_BUSY;
 	r->polled = polled;
-	if (!r->attached)
-		return 0;
-	return ring_write_flags(h, r) ? PVGEN_ERR_RANGE : 0;
+	if (r->attached) {
+		ret = ring_write_flags(h, r) ? PVGEN_ERR_RANGE : 0;
+		if (!ret && !polled) {
+			/*
+			 * The flag is visible before the last look at prod:
+			 * pairs with the guest's full barrier between
+			 * publishing prod and reading the flags.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			ret = ring_poll(h);
+		}
+	}
+	leave();
+	return ret < 0 ? (int)ret : 0;
 }
 
 /**
@@ -458,7 +582,7 @@ int pvgen_host_ring_set_polled(const struct pvgen_host *h, bool polled)
  * @a0: argument 1 (rbx): abi_version of probe, queue_gpa of batch, ring_gpa of
  * ring
  * @a1: argument 2 (rcx): count of batch
- * @a2: argument 3 (rdx): unused by ABI v2 and deliberately not checked
+ * @a2: argument 3 (rdx): unused by ABI v3 and deliberately not checked
  *
  * Pass kvm_run.hypercall.nr and args[0..2]. Every argument is compared as the
  * full 64-bit value: a count of 2^32 + 1 is not 1, and a number with high bits
@@ -466,29 +590,40 @@ int pvgen_host_ring_set_polled(const struct pvgen_host *h, bool polled)
  *
  * Return: the value for the guest's rax. PVGEN_HC_PROBE: the feature bits
  * (PVGEN_FEATURE_RING only with a ring state in @h), or PVGEN_ERR_VERSION.
- * PVGEN_HC_BATCH: as pvgen_host_run_batch(). PVGEN_HC_RING: 0 once the ring is
- * attached and what it posted ran, or a negative error; -KVM_ENOSYS without a
- * ring state. Any other number: -KVM_ENOSYS, as stock KVM answers an unknown
- * hypercall.
+ * PVGEN_HC_BATCH: as pvgen_host_run_batch(). PVGEN_HC_RING: 0 once the
+ * operation in the argument's low bits is done (a kick: what the ring posted
+ * ran), or a negative error; -PVGEN_KVM_ENOSYS without a ring state. Any other
+ * number: -PVGEN_KVM_ENOSYS, as stock KVM answers an unknown hypercall.
+ * PVGEN_ERR_BUSY for any call made from inside one of @h's callbacks.
  */
 long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
 				 __u64 a1, __u64 a2)
 {
+	long ret;
+
 	(void)a2;
+	if (!enter())
+		return PVGEN_ERR_BUSY;
 	switch (nr) {
 	case PVGEN_HC_PROBE:
+		ret = h->ring ? PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING : PVGEN_FEATURE_BATCH;
 		if (a0 != PVGEN_ABI_VERSION)
-			return PVGEN_ERR_VERSION;
-		return h->ring ? PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING : PVGEN_FEATURE_BATCH;
+			ret = PVGEN_ERR_VERSION;
+		break;
 	case PVGEN_HC_BATCH:
-		if (a1 == 0 || a1 > PVGEN_MAX_ENTRIES)
-			return PVGEN_ERR_COUNT;
-		return pvgen_host_run_batch(h, a0, (__u32)a1);
+		ret = PVGEN_ERR_COUNT;
+		if (a1 && a1 <= PVGEN_MAX_ENTRIES)
+			ret = run_batch(h, a0, (__u32)a1);
+		break;
 	case PVGEN_HC_RING:
-		return h->ring ? ring_kick(h, a0) : -KVM_ENOSYS;
+		ret = h->ring ? ring_call(h, a0) : -PVGEN_KVM_ENOSYS;
+		break;
 	default:
-		return -KVM_ENOSYS;
+		ret = -PVGEN_KVM_ENOSYS;
+		break;
 	}
+	leave();
+	return ret;
 }
 
 /**
@@ -497,37 +632,48 @@ long pvgen_host_handle_hypercall(const struct pvgen_host *h, __u64 nr, __u64 a0,
  * @port: the port written; must be PVGEN_DOORBELL_PORT, or PVGEN_RING_PORT with
  * a ring state in @h
  * @width: the access width; must be 4
- * @value: queue gpa | entry count; for PVGEN_RING_PORT, the ring's gpa
+ * @value: queue gpa | entry count; for PVGEN_RING_PORT, the ring's gpa | a
+ * PVGEN_RING_OP_*
  *
  * The gpa is @value with the bits of PVGEN_DOORBELL_COUNT_MASK cleared, so it
  * is page aligned and below 4 GiB by construction; the count is @value &
  * PVGEN_DOORBELL_COUNT_MASK. The guest sees no return value for an OUT; it
  * reads the outcome from the entries' result fields.
  *
- * Return: as pvgen_host_run_batch(), for the VMM's own accounting;
- * PVGEN_ERR_PORT or PVGEN_ERR_WIDTH (and nothing read or run) for an access
- * that is not a 32-bit OUT to the doorbell.
+ * Return: as pvgen_host_run_batch(), for the VMM's own accounting (for
+ * PVGEN_RING_PORT, as the ring hypercall); PVGEN_ERR_PORT or PVGEN_ERR_WIDTH
+ * (and nothing read or run) for an access that is not a 32-bit OUT to the
+ * doorbell; PVGEN_ERR_BUSY from inside one of @h's callbacks.
  */
 int pvgen_host_handle_doorbell_out(const struct pvgen_host *h, __u16 port,
 				   __u8 width, __u32 value)
 {
 	__u64 gpa = value & ~PVGEN_DOORBELL_COUNT_MASK;
 	__u32 count = value & PVGEN_DOORBELL_COUNT_MASK;
+	long ret;
 
 	if (port == PVGEN_RING_PORT && h->ring) {
 		/*
-		 * The ring's kick: the value is the ring's gpa (below 4 GiB).
+		 * A ring call: the ring's gpa (below 4 GiB) and the operation.
 		 */
 		if (width != 4)
 			return PVGEN_ERR_WIDTH;
-		return (int)ring_kick(h, value);
+		if (!enter())
+			return PVGEN_ERR_BUSY;
+		ret = ring_call(h, value);
+		leave();
+		return (int)ret;
 	}
 	if (port != PVGEN_DOORBELL_PORT)
 		return PVGEN_ERR_PORT;
 	if (width != 4)
 		return PVGEN_ERR_WIDTH;
+	if (!enter())
+		return PVGEN_ERR_BUSY;
+	ret = run_batch(h, gpa, count);
+	leave();
 	/* At most PVGEN_MAX_ENTRIES entries ran, so the long fits an int. */
-	return (int)pvgen_host_run_batch(h, gpa, count);
+	return (int)ret;
 }
 
 /**
@@ -570,7 +716,8 @@ int pvgen_host_handle_doorbell_in(const struct pvgen_host *h, __u16 port,
  * The entry points trust @h; this is where its mistakes are caught: a missing
  * callback, an empty guest memory, a range with first > last or with no or
  * unknown width bits, overlapping ranges (the first match would decide
- * silently), or a range containing PVGEN_DOORBELL_PORT.
+ * silently), or a range whose accesses reach pvgen's own ports
+ * (PVGEN_PORT_WINDOW_FIRST to PVGEN_PORT_WINDOW_LAST).
  *
  * Return: 0, or -EINVAL.
  */
@@ -580,6 +727,7 @@ int pvgen_host_validate(const struct pvgen_host *h)
 	const struct pvgen_host_port_range *s;
 	size_t i;
 	size_t j;
+	__u32 reach;
 
 	if (!h || !h->read_guest || !h->write_guest || !h->pio_in ||
 	    !h->pio_out || !h->mem_size)
@@ -591,8 +739,9 @@ int pvgen_host_validate(const struct pvgen_host *h)
 		if (r->first > r->last || !r->widths ||
 		    (r->widths & ~PVGEN_HOST_WIDTH_ALL))
 			return -EINVAL;
-		if (r->first <= PVGEN_DOORBELL_PORT &&
-		    r->last >= PVGEN_DOORBELL_PORT)
+		reach = r->widths & PVGEN_HOST_WIDTH_4 ? 4 : r->widths & PVGEN_HOST_WIDTH_2 ? 2 : 1;
+		if (r->first <= PVGEN_PORT_WINDOW_LAST &&
+		    (__u32)r->last + reach > PVGEN_PORT_WINDOW_FIRST)
 			return -EINVAL;
 		for (j = 0; j < i; j++) {
 			s = &h->ports[j];

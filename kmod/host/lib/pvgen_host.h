@@ -21,7 +21,7 @@
  * The ABI this library was generated for, as a guest module's
  * MODULE_INFO(pvgen_abi) carries it.
  */
-#define PVGEN_HOST_ABI_FINGERPRINT	"59de81df46f42e5f4245515bf2e0bc9d0ae18b0f4654d2e621d525d9dffb9973"
+#define PVGEN_HOST_ABI_FINGERPRINT	"f63c302e186bd957c9f2b5b83bfe664ff9eb588ffd6ef8023d4288ec4ee0a027"
 
 extern const char pvgen_host_abi_fingerprint[];
 
@@ -61,10 +61,11 @@ struct pvgen_host_port_range {
  * more
  * @polled: a VMM thread polls the ring, so the guest need not kick
  *
- * Zero it before use and point pvgen_host.ring at it. Calls that touch one ring
- * (pvgen_host_ring_poll(), pvgen_host_ring_set_polled(), and the ring hypercall
- * or port through the entry points) must not run concurrently: hold one lock
- * around them.
+ * Zero it before use and point pvgen_host.ring at it; zero it again (keeping
+ * @polled) when the machine resets, which detaches the ring. Calls that touch
+ * one ring (pvgen_host_ring_poll(), pvgen_host_ring_set_polled(), and the ring
+ * hypercall or port through the entry points) must not run concurrently: hold
+ * one lock around them. A VMM that migrates saves and restores all five fields.
  */
 struct pvgen_host_ring {
 	__u64 gpa;
