@@ -82,6 +82,12 @@ public struct Step: Codable, Sendable, Hashable {
         return false
     }
 
+    /// Whether the step is a statement of the driver's own, not an access or a call.
+    public var isStatement: Bool {
+        if case .statement = action { return true }
+        return false
+    }
+
     public init(_ action: StepAction, when guardName: String? = nil, note: String? = nil) {
         self.action = action
         self.guardName = guardName

@@ -11,6 +11,13 @@
  * queue is byte-for-byte unchanged and that no read or write reached
  * outside the queue; refused calls also check that no port was touched and
  * nothing at all was written.
+ *
+ * Guest memory is reached as x86 reaches it: an aligned 32-bit field with
+ * one acquire load or release store, any other byte with a byte access
+ * (x86-TSO orders every load as an acquire and every store as a release).
+ * The host's callbacks and the test's guest threads both go through that
+ * model, so ThreadSanitizer (make tsan) sees the ring's protocol as it is
+ * and reports any access the protocol leaves unordered.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -66,6 +73,7 @@ struct fake_vm {
 	bool			read_fails;
 	bool			write_fails;
 	int			write_fail_at;	/* index of the failing write, or -1 */
+	__u64			write_fail_gpa;	/* a write there fails, or ~0 */
 	int			nwrites;
 	/* What the one read of the queue copied, as the host saw it. */
 	__u8			copy[PVGEN_MAX_ENTRIES * 16];
@@ -114,13 +122,63 @@ static void log_mem(bool write, __u64 gpa, __u32 len)
 	vm.nmlog++;
 }
 
+/* Guest memory as x86 reads and writes it: see the top of the file. */
+static void mem_load(void *dst, __u64 gpa, __u32 len)
+{
+	__u8 *d = dst;
+	__u32 w;
+
+	while (len) {
+		if (!(gpa & 3) && len >= 4) {
+			w = __atomic_load_n((__u32 *)&mem[gpa], __ATOMIC_ACQUIRE);
+			memcpy(d, &w, 4);
+			d += 4;
+			gpa += 4;
+			len -= 4;
+		} else {
+			*d++ = __atomic_load_n(&mem[gpa++], __ATOMIC_ACQUIRE);
+			len--;
+		}
+	}
+}
+
+static void mem_store(__u64 gpa, const void *src, __u32 len)
+{
+	const __u8 *s = src;
+	__u32 w;
+
+	while (len) {
+		if (!(gpa & 3) && len >= 4) {
+			memcpy(&w, s, 4);
+			__atomic_store_n((__u32 *)&mem[gpa], w, __ATOMIC_RELEASE);
+			s += 4;
+			gpa += 4;
+			len -= 4;
+		} else {
+			__atomic_store_n(&mem[gpa++], *s++, __ATOMIC_RELEASE);
+			len--;
+		}
+	}
+}
+
+/* One aligned 32-bit field of guest memory, as a guest thread reads it. */
+static __u32 mem_get32(__u64 gpa)
+{
+	return __atomic_load_n((__u32 *)&mem[gpa], __ATOMIC_ACQUIRE);
+}
+
+static void mem_put32(__u64 gpa, __u32 value)
+{
+	__atomic_store_n((__u32 *)&mem[gpa], value, __ATOMIC_RELEASE);
+}
+
 static int fake_read_guest(void *opaque, __u64 gpa, void *dst, __u32 len)
 {
 	(void)opaque;
 	log_mem(false, gpa, len);
 	if (vm.read_fails || gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
 		return -1;
-	memcpy(dst, &mem[gpa], len);
+	mem_load(dst, gpa, len);
 	if (len <= sizeof(vm.copy))
 		memcpy(vm.copy, dst, len);
 	return 0;
@@ -133,10 +191,11 @@ static int fake_write_guest(void *opaque, __u64 gpa, const void *src,
 
 	(void)opaque;
 	log_mem(true, gpa, len);
-	if (vm.write_fails || n == vm.write_fail_at || gpa >= MEM_SIZE ||
+	if (vm.write_fails || n == vm.write_fail_at ||
+	    gpa == vm.write_fail_gpa || gpa >= MEM_SIZE ||
 	    len > MEM_SIZE - gpa)
 		return -1;
-	memcpy(&mem[gpa], src, len);
+	mem_store(gpa, src, len);
 	return 0;
 }
 
@@ -179,6 +238,7 @@ static void vm_reset(void)
 	memset(&vm, 0, sizeof(vm));
 	vm.fail_at = -1;
 	vm.write_fail_at = -1;
+	vm.write_fail_gpa = ~0ULL;
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (__u8)(i * 7 + 0x5a);
 	memcpy(snap, mem, sizeof(mem));

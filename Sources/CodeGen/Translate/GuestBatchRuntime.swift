@@ -60,6 +60,7 @@ struct GuestBatchRuntime {
                         ("dest", "where each queued entry's value goes once it has run, or NULL"),
                         ("count", "entries queued and not yet submitted"),
                         ("hold", "the batch is held: inside ->qc_issue() or one of the driver's own paths, which submit it at their end, operations leave it open"),
+                        ("expected", "each queued IN_EXPECT's expected bits, which the host overwrites with the value read"),
                         ("cut", "an IN_EXPECT entry missed its expected bits: the accesses queued after it are dropped, as the stock driver would not have made them"),
                     ] + (abi.ring != nil ? [("ring", "the controller's exitless ring, or NULL")] : [])),
                 members: [
@@ -69,6 +70,7 @@ struct GuestBatchRuntime {
                     CMember("struct \(naming.entryStruct) *", "queue"),
                     CMember("phys_addr_t", "gpa"),
                     CMember("u32 *", "dest[\(naming.maxEntries)]"),
+                    CMember("u32", "expected[\(naming.maxEntries)]"),
                     CMember("unsigned int", "count"),
                     CMember("bool", "hold"),
                     CMember("bool", "cut"),
@@ -119,6 +121,13 @@ struct GuestBatchRuntime {
             items.append(.macro(.call("module_param_cb", .raw(name), "&pvgen_stat_ops", .raw("&pvgen_stats[PVGEN_STAT_\(constant)]"), "0444")))
             items.append(.macro(.call("MODULE_PARM_DESC", .raw(name), cString(summary))))
             items.append(.macro(.call("__MODULE_PARM_TYPE", .raw(name), cString("long"))))
+        }
+        if abi.ring != nil {
+            items += [
+                .variable(storage: "static", CDeclaration("bool", "pvgen_test_fail_probe")),
+                .macro(.call("module_param_named", "test_fail_probe", "pvgen_test_fail_probe", "bool", "0444")),
+                .macro(.call("MODULE_PARM_DESC", "test_fail_probe", cString("for tests: fail the probe right after the ring is attached"))),
+            ]
         }
         items.append(
             Function("void", "pvgen_stat_add", Params("enum pvgen_stat stat", "long n")) {
@@ -212,19 +221,20 @@ struct GuestBatchRuntime {
     }
 
     func batch() -> [CTopLevel] {
-        let ringCase = abi.ring == nil ? [] : [Case("PVGEN_TRANSPORT_RING") { Return(Call("pvgen_ring_call", "pp", "n")) }]
-        return [
+        let items: [CTopLevel?] = [
             Function(
                 "long", "pvgen_call", Params("struct pvgen_port *pp", "unsigned int n"),
                 comment: "Hand the first @n queued entries to the host: entries completed, or an error."
             ) {
                 Decl("unsigned int", "i")
+                if abi.ring != nil { Decl("long", "ret") }
                 "pvgen_stat_add(PVGEN_STAT_SUBMISSIONS, 1)"
                 "pvgen_stat_add(PVGEN_STAT_ENTRIES, n)"
                 if abi.ring != nil {
-                    If("pp->transport == PVGEN_TRANSPORT_RING && READ_ONCE(pp->ring->broken)") { "pp->transport = pp->ring->kick" }
+                    Comment("The ring while it is attached; the transport that kicks it otherwise.")
+                    If("pp->ring && pvgen_ring_call(pp, n, &ret)") { Return("ret") }
                 }
-                Switch("pp->transport", ringCase + [
+                Switch("pp->transport", [
                     Case("PVGEN_TRANSPORT_VMCALL") {
                         Comment("kvm_hypercall2() clobbers memory: the queue is written first.")
                         Return(Call("kvm_hypercall2", naming.hypercall(abi.batch), "pp->gpa", "n"))
@@ -251,24 +261,43 @@ struct GuestBatchRuntime {
                 comment: "Run entries [@from, count) of the open batch with plain port I/O, up to a cut."
             ) {
                 Decl("unsigned int", "i")
-                Call("WARN_ONCE", "1", "DRV_NAME \": host answered %ld to a batch of %u, replaying %u entries\\n\"", "rc", "pp->count", "pp->count - from")
+                Comment("A host must not be able to WARN (panic_on_warn) the guest.")
+                Call("dev_warn_ratelimited", "pp->ap->host->dev", "\"host answered %ld to a batch of %u, replaying %u entries\\n\"", "rc", "pp->count", "pp->count - from")
                 "pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1)"
                 For("i = from; i < pp->count && !pp->cut; i++") {
                     "pvgen_exec_direct(pp, &pp->queue[i])"
                     "pvgen_deliver(pp, i)"
                 }
             },
-            Function(
-                "bool", "pvgen_cut_after", Params("const struct pvgen_port *pp", "long done", "unsigned int n"),
+            abi.ring == nil ? nil : Function(
+                "void", "pvgen_lose", Params("struct pvgen_port *pp"),
                 comment: """
-                    Whether the host stopped a batch of @n after @done entries because the
-                    last of them is an IN_EXPECT whose read missed: the next entry was never
-                    reached, so it is still pending (after a device failure it holds the
-                    error).
+                    A ring batch the host may still run: neither replay it nor believe it ran.
+                    Its reads see all ones, as from a bus with no device, and the rest of the
+                    batch is dropped: libata times the command out and resets the channel,
+                    through the kick transport.
                     """
             ) {
-                If("done <= 0 || done >= n || pp->queue[done - 1].op != \(op(.inExpect))") { Return("false") }
-                Return("READ_ONCE(pp->queue[done].result) == \(pending)")
+                Decl("unsigned int", "i")
+                Call("dev_err_ratelimited", "pp->ap->host->dev", "\"ring: a batch of %u is lost with the ring\\n\"", "pp->count")
+                "pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1)"
+                For("i = 0; i < pp->count; i++") {
+                    If("pp->dest[i]") { "*pp->dest[i] = ~0U" }
+                }
+                "pp->cut = true"
+            },
+            Function(
+                "bool", "pvgen_cut_after", Params("const struct pvgen_port *pp", "long done"),
+                comment: """
+                    Whether the last of the @done entries the host completed is an IN_EXPECT
+                    whose read missed its expected bits: the host stopped there, or it was
+                    the last entry of the batch; either way the batch is cut.
+                    """
+            ) {
+                Decl("const struct \(naming.entryStruct) *", "e")
+                If("done <= 0") { Return("false") }
+                "e = &pp->queue[done - 1]"
+                Return("e->op == \(op(.inExpect)) && (READ_ONCE(e->value) & e->mask) != pp->expected[done - 1]")
             },
             Function(
                 "void", "pvgen_run", Params("struct pvgen_port *pp"),
@@ -287,6 +316,12 @@ struct GuestBatchRuntime {
                     Decl("struct \(naming.entryStruct) *", "last")
                     Decl("long", "done")
                     "done = pvgen_call(pp, n)"
+                    if abi.ring != nil {
+                        If("done == PVGEN_RING_LOST_BATCH") {
+                            "pvgen_lose(pp)"
+                            CStatement.break
+                        }
+                    }
                     If("done < 0 || done > n") {
                         "pvgen_replay(pp, 0, done)"
                         CStatement.break
@@ -301,7 +336,7 @@ struct GuestBatchRuntime {
                             .expression("pvgen_deliver(pp, done - 1)"),
                         ],
                         else: [
-                            .if("pvgen_cut_after(pp, done, n)", [
+                            .if("pvgen_cut_after(pp, done)", [
                                 .expression("pvgen_stat_add(PVGEN_STAT_EXPECT_STOPS, 1)"),
                                 .expression("pp->cut = true"),
                                 .break,
@@ -316,6 +351,7 @@ struct GuestBatchRuntime {
                     "pp->count = n - done"
                     Call("memmove", "pp->queue", "pp->queue + done", "pp->count * sizeof(*pp->queue)")
                     Call("memmove", "pp->dest", "pp->dest + done", "pp->count * sizeof(*pp->dest)")
+                    Call("memmove", "pp->expected", "pp->expected + done", "pp->count * sizeof(*pp->expected)")
                     For("i = 0; i < pp->count; i++") { "pp->queue[i].result = \(pending)" }
                 }
                 "pp->count = 0"
@@ -328,6 +364,7 @@ struct GuestBatchRuntime {
                 "pp->cut = false"
             },
         ]
+        return items.compactMap { $0 }
     }
 
     func appenders() -> [CTopLevel] {
@@ -352,6 +389,7 @@ struct GuestBatchRuntime {
                 }
                 If("pp->count == \(naming.maxEntries)") { "pvgen_run(pp)" }
                 Call(naming.entryInit, "&pp->queue[pp->count]", "op", "width", "port", "value", "mask")
+                "pp->expected[pp->count] = value"
                 "pp->dest[pp->count++] = dest"
             },
             Function("void", "pvgen_append_out", Params("struct pvgen_port *pp", "u8 width", "u16 port", "u32 value")) {

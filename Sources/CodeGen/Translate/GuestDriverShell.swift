@@ -137,24 +137,29 @@ extension GuestBatchRuntime {
         ] + (abi.ring.map(ringDetection) ?? [])
     }
 
-    /// Whether the controller gets an exitless ring, kicked through the transport picked.
+    /// Whether the controller gets an exitless ring, kicked through the transport picked; the
+    /// ring is attached at the end of probe, and let go on every way out of the driver.
     func ringDetection(_ ring: RingTransport) -> [CTopLevel] {
-        [
+        let forced = "READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING"
+        let ringFeature = naming.feature(abi.features.first { $0.name == "ring" }!)
+        return [
             Function(
                 "struct \(ringStateStruct) *", "pvgen_pick_ring", Params("struct device *dev", "enum pvgen_transport kick"),
                 comment: """
-                    The ring, when the host offers one through @kick: with transport=ring
-                    always, with auto only when a host thread polls it (otherwise every batch
-                    would still cost a kick, and a copy).
+                    The ring, allocated and not attached yet, when the host offers one through
+                    @kick and the transport parameter allows it (ring or auto).
                     """
             ) {
-                Decl("bool", "forced", "READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING")
+                Decl("bool", "forced", forced)
                 Decl("struct \(ringStateStruct) *", "rs")
                 Decl("bool", "offered", "false")
+                Decl("long", "features")
                 If("!forced && READ_ONCE(pvgen_transport_param) != PVGEN_TRANSPORT_AUTO") { Return("NULL") }
                 Switch("kick", [
                     Case("PVGEN_TRANSPORT_VMCALL") {
-                        "offered = kvm_hypercall1(\(naming.hypercall(abi.probe)), \(naming.version)) & \(naming.feature(abi.features.first { $0.name == "ring" }!))"
+                        "features = kvm_hypercall1(\(naming.hypercall(abi.probe)), \(naming.version))"
+                        Comment("A negative answer is an error, never a set of features.")
+                        "offered = features >= 0 && (features & \(ringFeature))"
                         CStatement.break
                     },
                     Case("PVGEN_TRANSPORT_DOORBELL") {
@@ -163,20 +168,66 @@ extension GuestBatchRuntime {
                     },
                     Default { CStatement.break },
                 ])
-                "rs = offered ? pvgen_ring_attach(dev, kick) : NULL"
-                If("!rs") {
-                    If("forced") { Call("dev_err", "dev", "\"transport=ring refused: the host offers no ring through %s\\n\"", "pvgen_transport_names[kick]") }
-                    Return("NULL")
+                "rs = offered ? pvgen_ring_alloc(dev, kick) : NULL"
+                If("!rs && forced") {
+                    Call("dev_err", "dev", "\"transport=ring refused: the host offers no ring through %s\\n\"", "pvgen_transport_names[kick]")
+                }
+                Return("rs")
+            },
+            Function(
+                "void", "pvgen_start_ring", Params("struct \(ringStateStruct) *rs"),
+                comment: """
+                    Attach the ring, once the rest of probe has succeeded. With
+                    transport=ring it is used whenever the host attaches it; with auto only
+                    when a host thread polls it (otherwise every batch would still cost a
+                    kick, and a copy), and it is let go again at once.
+                    """
+            ) {
+                Decl("bool", "forced", forced)
+                Decl("const char *", "kick", "pvgen_transport_names[rs->kick]")
+                If("!pvgen_ring_attach(rs)") {
+                    Call("dev_info", "rs->dev", "\"ring: the host did not attach it; batches go by %s\\n\"", "kick")
+                    If("forced") { Call("dev_err", "rs->dev", "\"transport=ring refused\\n\"") }
+                    Return()
                 }
                 If("!forced && (READ_ONCE(rs->ring->flags) & \(naming.ringFlag(named: "need_kick")))") {
-                    Call("dev_info", "dev", "\"ring: attached, but no host thread polls it; batches go by %s\\n\"", "pvgen_transport_names[kick]")
-                    Return("NULL")
+                    "pvgen_ring_detach(rs)"
+                    Call("dev_info", "rs->dev", "\"ring: no host thread polls it; batches go by %s\\n\"", "kick")
+                    Return()
                 }
+                "rs->wanted = true"
+                "WRITE_ONCE(pvgen_transport_active, PVGEN_TRANSPORT_RING)"
                 Call(
-                    "dev_info", "dev", "\"transport: ring (%d slots, kicked by %s, pvgen ABI %d)\\n\"", naming.ringSlots,
-                    "pvgen_transport_names[kick]", naming.version)
-                Return("rs")
-            }
+                    "dev_info", "rs->dev", "\"transport: ring (%d slots, kicked by %s, pvgen ABI %d)\\n\"", naming.ringSlots,
+                    "kick", naming.version)
+            },
+            Function(
+                "void", "pvgen_shutdown", Params("struct pci_dev *pdev"),
+                comment: "Reboot and kexec: the next kernel must find the host holding no ring of this one."
+            ) {
+                Decl("struct ata_host *", "host", "pci_get_drvdata(pdev)")
+                If("host && host->private_data") { "pvgen_ring_detach(host->private_data)" }
+            },
+            Function(
+                "int", "pvgen_suspend", Params("struct device *dev"),
+                comment: "Suspend, freeze and poweroff: the host lets the ring go while the guest sleeps or is saved."
+            ) {
+                Decl("struct ata_host *", "host", "dev_get_drvdata(dev)")
+                If("host->private_data") { "pvgen_ring_detach(host->private_data)" }
+                Return("0")
+            },
+            Function(
+                "int", "pvgen_resume", Params("struct device *dev"),
+                comment: "Resume, thaw and restore: attach the ring again if probe chose it."
+            ) {
+                Decl("struct ata_host *", "host", "dev_get_drvdata(dev)")
+                Decl("struct \(ringStateStruct) *", "rs", "host->private_data")
+                If("rs && rs->wanted && !pvgen_ring_attach(rs)") {
+                    Call("dev_info", "dev", "\"ring: the host did not attach it again; batches go by %s\\n\"", "pvgen_transport_names[rs->kick]")
+                }
+                Return("0")
+            },
+            .macro(.call("static DEFINE_SIMPLE_DEV_PM_OPS", "pvgen_pm_ops", "pvgen_suspend", "pvgen_resume")),
         ]
     }
 
@@ -242,12 +293,13 @@ extension GuestBatchRuntime {
                     Decl("enum pvgen_transport", "transport", "pvgen_pick_transport(&pdev->dev)")
                     Decl("struct \(ringStateStruct) *", "ring", "pvgen_pick_ring(&pdev->dev, transport)")
                 }
-                if ownInterrupt {
+                if ownInterrupt || abi.ring != nil {
                     Decl("struct ata_host *", "host")
                     Decl("int", "rc")
                 }
                 if abi.ring != nil {
-                    "WRITE_ONCE(pvgen_transport_active, ring ? PVGEN_TRANSPORT_RING : transport)"
+                    Comment("The kick transport until the ring is attached.")
+                    "WRITE_ONCE(pvgen_transport_active, transport)"
                 } else {
                     "WRITE_ONCE(pvgen_transport_active, pvgen_pick_transport(&pdev->dev))"
                 }
@@ -259,9 +311,25 @@ extension GuestBatchRuntime {
                     If("rc") { Return("rc") }
                     if abi.ring != nil { "host->private_data = ring" }
                     "pci_set_master(pdev)"
-                    Return("ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht)")
+                    "rc = ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht)"
+                } else if abi.ring != nil {
+                    "rc = ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, ring, 0)"
+                    "host = pci_get_drvdata(pdev)"
                 } else {
-                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, \(abi.ring != nil ? "ring" : "NULL"), 0)")
+                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+                }
+                if abi.ring != nil {
+                    If("rc || !ring") { Return("rc") }
+                    "pvgen_start_ring(ring)"
+                    If("pvgen_test_fail_probe") {
+                        Comment("What any failure after the attach would do; the devm action detaches the ring.")
+                        Call("dev_info", "&pdev->dev", "\"failing the probe after the ring (test_fail_probe)\\n\"")
+                        "ata_host_detach(host)"
+                        Return("-EIO")
+                    }
+                    Return("0")
+                } else if ownInterrupt {
+                    Return("rc")
                 }
             },
             .variable(
@@ -273,7 +341,10 @@ extension GuestBatchRuntime {
                     ("id_table", .expression("pvgen_pci_tbl")),
                     ("probe", .expression("pvgen_init_one")),
                     ("remove", .expression("ata_pci_remove_one")),
-                ]))),
+                ] + (abi.ring != nil ? [
+                    ("shutdown", CInitializer.expression("pvgen_shutdown")),
+                    ("driver.pm", .expression("pm_sleep_ptr(&pvgen_pm_ops)")),
+                ] : [])))),
             .macro(.call("module_pci_driver", "pvgen_pci_driver")),
             .macro(.call("MODULE_DESCRIPTION", cString("\(device.summary), with pvgen batched port I/O"))),
             .macro(.call("MODULE_LICENSE", cString("GPL"))),

@@ -94,15 +94,20 @@ struct GuestModuleTranslator {
             Decl("struct pvgen_port *", "pp", channelIsParameter ? "ap->private_data" : "\(sequence.channel)->private_data")
             for variable in keptValues { Decl("u32", variable, "0") }
             if sequence.holdsBatch { "pp->hold = true" }
-            grouped(sequencePlan.steps, in: sequencePlan)
-            if sequencePlan.submitsAtEnd && !sequence.holdsBatch && !endsSubmitted(sequencePlan) { "pvgen_op_done(pp)" }
+            // The batch ends after the last access: statements after it (ata_sff_pause's
+            // ndelay) run once the accesses have been made, as in the stock code.
+            let split = (sequencePlan.steps.lastIndex { !$0.step.isStatement }).map { $0 + 1 } ?? 0
+            let accesses = Array(sequencePlan.steps[..<split])
+            grouped(accesses, in: sequencePlan)
+            if sequencePlan.submitsAtEnd && !sequence.holdsBatch && !endsSubmitted(accesses) { "pvgen_op_done(pp)" }
+            grouped(Array(sequencePlan.steps[split...]), in: sequencePlan)
             if let result = sequence.result { Return(result) }
         }
     }
 
     /// Whether the last step always submits, leaving nothing for the end of the sequence.
-    func endsSubmitted(_ sequencePlan: SequencePlan) -> Bool {
-        guard let last = sequencePlan.steps.last else { return false }
+    func endsSubmitted(_ steps: [PlannedStep]) -> Bool {
+        guard let last = steps.last else { return false }
         return last.submitAfter != nil && last.step.guardName == nil
     }
 

@@ -45,21 +45,20 @@ struct QEMUDeviceTranslator {
                     members: [
                         CMember("ISADevice", "parent_obj"),
                         CMember("MemoryRegion", "io"),
-                        CMember("PCIDevice *", "pci", comment: "the \(qemuType) whose BARs the allowlist follows"),
+                        CMember("PCIDevice *", "pci", comment: "link: the \(qemuType) whose BARs the allowlist follows"),
                         CMember("bool", "hypercall", comment: "property: also serve VMCALL/VMMCALL"),
+                        CMember("bool", "busy", comment: "serving a call: a replayed access that re-enters is refused"),
                         CMember("uint64_t", "doorbells", comment: "OUTs to the doorbell"),
                         CMember("uint64_t", "hypercalls", comment: "hypercalls served"),
                         CMember("uint64_t", "entries", comment: "entries completed"),
                         CMember("uint64_t", "refused", comment: "calls refused before any entry ran"),
                         CMember("uint64_t", "io_errors", comment: "entries whose port access failed"),
-                    ] + (abi.ring == nil ? [] : [
-                        CMember("struct \(naming.host("ring"))", "ring", comment: "the ring, served on kicks only")
-                    ])),
+                    ] + (abi.ring == nil ? [] : ringMembers)),
                 .comment("The opaque of one doorbell call: the device and the vCPU's attributes."),
                 .structure(
                     name: "\(prefix)_call", doc: nil,
                     members: [CMember("\(stateType) *", "s"), CMember("MemTxAttrs", "attrs")]),
-            ] + guestMemory() + portIO() + doorbell() + hypercall() + registration())
+            ] + guestMemory() + portIO() + (abi.ring.map(ringCall) ?? []) + doorbell() + hypercall() + registration())
     }
 
     var banner: String {
@@ -76,8 +75,9 @@ struct QEMUDeviceTranslator {
         the same accesses in the same order.
 
         The doorbell's handler runs under the BQL; the nested dispatches find it held and the
-        RCU read lock nests. The library refuses the doorbell port inside a batch, so a queue
-        cannot recurse into this device.
+        RCU read lock nests. The library refuses pvgen's own ports inside a batch, and a
+        replayed access that reaches this device anyway (another mapping of it) is refused
+        while it is busy, so a queue cannot recurse into it.
 
         With hypercall=on the device also serves the probe and batch hypercalls (VMCALL or
         VMMCALL, KVM's convention) of TCG vCPUs, through the same library and callbacks. That
@@ -217,6 +217,10 @@ struct QEMUDeviceTranslator {
                 Decl(host, "h")
                 Decl(call, "c")
                 Decl("__u32", "value")
+                If("s->busy") {
+                    "*data = UINT32_MAX"
+                    Return("MEMTX_OK")
+                }
                 "\(prefix)_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports))"
                 Comment("Any width but 4 reads as all ones.")
                 "\(naming.host("handle_doorbell_in"))(&h, \(naming.doorbellPort) + addr, size, &value)"
@@ -232,9 +236,22 @@ struct QEMUDeviceTranslator {
                 Decl(host, "h")
                 Decl(call, "c")
                 Decl("int", "ret")
+                If("s->busy") {
+                    "s->refused++"
+                    Call("qemu_log_mask", "LOG_GUEST_ERROR", "\"%s: a replayed access re-entered the device\\n\"", typeMacro)
+                    Return("MEMTX_OK")
+                }
                 "\(prefix)_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports))"
+                if abi.ring != nil {
+                    If("addr == \(naming.ringPort) - \(naming.doorbellPort)") {
+                        Call("\(prefix)_ring_call", "s", "&h", "data")
+                        Return("MEMTX_OK")
+                    }
+                }
                 Call("trace_\(prefix)_doorbell", "data & ~(uint64_t)\(naming.doorbellCountMask)", "data & \(naming.doorbellCountMask)", "size")
+                "s->busy = true"
                 Call("ret = \(naming.host("handle_doorbell_out"))", "&h", "\(naming.doorbellPort) + addr", "size", "data")
+                "s->busy = false"
                 Call("trace_\(prefix)_done", "ret")
                 "s->doorbells++"
                 If("ret < 0") {
@@ -274,13 +291,19 @@ struct QEMUDeviceTranslator {
             Decl(host, "h")
             Decl(call, "c")
             Decl("long", "ret")
+            If("s->busy") { Return("(uint64_t)\(naming.error(named: "busy"))") }
             Call("\(prefix)_setup", "s", "&c", "MEMTXATTRS_UNSPECIFIED", "&h", "ports", "ARRAY_SIZE(ports)")
             Comment("Unlike the doorbell, a hypercall may name a queue above 4 GiB.")
             "h.mem_size = UINT64_MAX"
             Call("trace_\(prefix)_hypercall", "nr", "a0", "a1")
-            Call("ret = \(naming.host("handle_hypercall"))", "&h", "nr", "a0", "a1", "a2")
-            Call("trace_\(prefix)_done", "ret")
             "s->hypercalls++"
+            if let ring = abi.ring {
+                If("nr == \(naming.hypercall(ring.call))") { Return(Call("\(prefix)_ring_call", "s", "&h", "a0")) }
+            }
+            "s->busy = true"
+            Call("ret = \(naming.host("handle_hypercall"))", "&h", "nr", "a0", "a1", "a2")
+            "s->busy = false"
+            Call("trace_\(prefix)_done", "ret")
             If("nr != \(batch)") { Return("ret") }
             If("ret < 0") {
                 "s->refused++"
@@ -336,12 +359,15 @@ struct QEMUDeviceTranslator {
                 Decl("\(stateType) *", "s", "\(castMacro)(dev)")
                 Decl("bool", "ambiguous", "false")
                 Decl("Object *", "pci")
-                "pci = object_resolve_path_type(\"\", \(cString(qemuType).flat), &ambiguous)"
-                If("ambiguous") {
-                    Call("error_setg", "errp", "\"%s: more than one %s\"", typeMacro, cString(qemuType).flat)
-                    Return()
+                Comment("Without the link property, the machine's one \(qemuType), linked (and so referenced) here.")
+                If("!s->pci") {
+                    "pci = object_resolve_path_type(\"\", \(cString(qemuType).flat), &ambiguous)"
+                    If("ambiguous") {
+                        Call("error_setg", "errp", "\"%s: more than one %s: name one with %s=\"", typeMacro, cString(qemuType).flat, cString(linkProperty).flat)
+                        Return()
+                    }
+                    If("pci && !object_property_set_link(OBJECT(dev), \(cString(linkProperty).flat), pci, errp)") { Return() }
                 }
-                "s->pci = pci ? PCI_DEVICE(pci) : NULL"
                 If("!s->pci") {
                     Call("warn_report", "\"%s: no %s: every batch will be refused\"", typeMacro, cString(qemuType).flat)
                 }
@@ -351,26 +377,37 @@ struct QEMUDeviceTranslator {
             },
             abi.ring == nil ? .comment("No ring state to reset.") : Function(
                 "void", "\(prefix)_reset", Params("DeviceState *dev"),
-                comment: "A rebooted guest attaches a new ring: forget the old one."
+                comment: "Reset detaches the ring: a rebooted guest attaches a new one."
             ) {
                 Decl("\(stateType) *", "s", "\(castMacro)(dev)")
                 "memset(&s->ring, 0, sizeof(s->ring))"
             },
+        ] + (abi.ring != nil ? ringRegistration() : []) + [
             Function("void", "\(prefix)_init", Params("Object *obj")) {
                 Decl("\(stateType) *", "s", "\(castMacro)(obj)")
-                for (property, field) in counters {
+                for (property, field) in counters + (abi.ring != nil ? ringCounters : []) {
                     Call("object_property_add_uint64_ptr", "obj", cString(property).flat, "&s->\(field)", "OBJ_PROP_FLAG_READ")
+                }
+                if abi.ring != nil {
+                    Call("object_property_add_bool", "obj", cString("ring-attached").flat, "\(prefix)_get_ring_attached", "NULL")
                 }
             },
             .variable(
                 storage: "static", CDeclaration("Property", "\(prefix)_properties[]", .list([
                     .expression(.call("DEFINE_PROP_BOOL", cString("hypercall"), .raw(stateType), "hypercall", "false")),
+                    .expression(.call("DEFINE_PROP_LINK", cString(linkProperty), .raw(stateType), "pci", "TYPE_PCI_DEVICE", "PCIDevice *")),
+                ] + (abi.ring == nil ? [] : [
+                    CInitializer.expression(.call("DEFINE_PROP_UINT32", cString("ignore-kicks"), .raw(stateType), "ignore_kicks", "0")),
+                ]) + [
                     .expression(.call("DEFINE_PROP_END_OF_LIST")),
                 ]))),
             Function("void", "\(prefix)_class_init", Params("ObjectClass *klass", "void *data")) {
                 Decl("DeviceClass *", "dc", "DEVICE_CLASS(klass)")
                 "dc->realize = \(prefix)_realize"
-                if abi.ring != nil { "dc->reset = \(prefix)_reset" }
+                if abi.ring != nil {
+                    "dc->reset = \(prefix)_reset"
+                    "dc->vmsd = &\(prefix)_vmstate"
+                }
                 "dc->desc = \(cString("pvgen batched port I/O doorbell (\(device.name))").flat)"
                 "device_class_set_props(dc, \(prefix)_properties)"
                 "set_bit(DEVICE_CATEGORY_MISC, dc->categories)"

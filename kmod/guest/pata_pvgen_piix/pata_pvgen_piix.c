@@ -84,29 +84,49 @@ enum pvgen_stat {
 static atomic_long_t pvgen_stats[PVGEN_STAT_NR];
 
 /*
- * Spins on the ring's cons while the host says it polls, before kicking anyway:
- * about a millisecond, far above a polling thread's answer.
+ * How long the guest spins on cons, with interrupts off, before it kicks
+ * (again): a polling host answers in a few microseconds. A batch spins at most
+ * PVGEN_RING_KICKS + 1 times this, plus PVGEN_RING_KICKS kicks and a detach,
+ * each one exit.
  */
-#define PVGEN_RING_SPINS	BIT(16)
+#define PVGEN_RING_WAIT_NS	(50 * NSEC_PER_USEC)
+
+/*
+ * What pvgen_ring_call() answers for a batch the host may still run: it is
+ * neither done nor replayed.
+ */
+#define PVGEN_RING_LOST_BATCH	(-ETIMEDOUT)
+
+/* What the guest knows about its ring. */
+enum pvgen_ring_status {
+	PVGEN_RING_IDLE,	/* allocated, not attached: batches take the kick transport */
+	PVGEN_RING_ATTACHED,	/* the host serves it: batches are posted to it */
+	PVGEN_RING_LOST,	/* a detach went unanswered: the host may still touch the pages, so they are never freed */
+};
 
 /**
  * struct pvgen_ring_state - a controller's exitless ring, in
  * ata_host->private_data
+ * @dev: the controller
  * @ring: the header page, shared with the host
  * @slots: the slot page: PVGEN_RING_SLOTS queues of PVGEN_MAX_ENTRIES entries
  * @gpa: guest-physical address of @ring, below 4 GiB
  * @prod: batches posted: the guest's own copy of ring->prod
- * @kick: the transport that attaches and kicks the ring (vmcall or doorbell)
- * @broken: the host stopped answering: every channel uses @kick from now on
+ * @kick: the transport that attaches, kicks and detaches the ring (vmcall or
+ * doorbell)
+ * @status: PVGEN_RING_*, changed under @lock
+ * @wanted: probe chose the ring: resume attaches it again
  * @lock: one batch in flight for all channels of the controller
  */
 struct pvgen_ring_state {
+	struct device *dev;
 	struct pvgen_ring *ring;
 	struct pvgen_io_entry *slots;
 	phys_addr_t gpa;
 	u32 prod;
 	enum pvgen_transport kick;
-	bool broken;
+	enum pvgen_ring_status status;
+	bool wanted;
 	spinlock_t lock;	/* one batch in flight per controller */
 };
 
@@ -124,6 +144,8 @@ struct pvgen_ring_state {
  * @count: entries queued and not yet submitted
  * @hold: the batch is held: inside ->qc_issue() or one of the driver's own
  * paths, which submit it at their end, operations leave it open
+ * @expected: each queued IN_EXPECT's expected bits, which the host overwrites
+ * with the value read
  * @cut: an IN_EXPECT entry missed its expected bits: the accesses queued after
  * it are dropped, as the stock driver would not have made them
  * @ring: the controller's exitless ring, or NULL
@@ -137,6 +159,7 @@ struct pvgen_port {
 	struct pvgen_io_entry *queue;
 	phys_addr_t gpa;
 	u32 *dest[PVGEN_MAX_ENTRIES];
+	u32 expected[PVGEN_MAX_ENTRIES];
 	unsigned int count;
 	bool hold;
 	bool cut;
@@ -214,6 +237,12 @@ module_param_cb(host_errors, &pvgen_stat_ops,
 		&pvgen_stats[PVGEN_STAT_HOST_ERRORS], 0444);
 MODULE_PARM_DESC(host_errors, "batches replayed after a host error");
 __MODULE_PARM_TYPE(host_errors, "long");
+
+static bool pvgen_test_fail_probe;
+
+module_param_named(test_fail_probe, pvgen_test_fail_probe, bool, 0444);
+MODULE_PARM_DESC(test_fail_probe,
+		 "for tests: fail the probe right after the ring is attached");
 
 static void pvgen_stat_add(enum pvgen_stat stat, long n)
 {
@@ -309,36 +338,90 @@ static void pvgen_exec_direct(struct pvgen_port *pp, struct pvgen_io_entry *e)
 	e->result = PVGEN_RESULT_OK;
 }
 
-/*
- * One exit: the host attaches the ring if it is new, and runs what was posted.
- */
-static void pvgen_ring_kick(struct pvgen_ring_state *rs)
+/* One exit: the host attaches, kicks or detaches the ring, as @op says. */
+static void pvgen_ring_op(struct pvgen_ring_state *rs, u32 op)
 {
 	if (rs->kick == PVGEN_TRANSPORT_VMCALL)
-		kvm_hypercall1(PVGEN_HC_RING, rs->gpa);
+		kvm_hypercall1(PVGEN_HC_RING, rs->gpa | op);
 	else
-		outl(lower_32_bits(rs->gpa), PVGEN_RING_PORT);
+		outl(lower_32_bits(rs->gpa) | op, PVGEN_RING_PORT);
+}
+
+/*
+ * Let the host go of an attached ring. It answers by setting
+ * PVGEN_RING_DETACHED before the exit returns; without that answer it may still
+ * touch the pages, and the ring is lost.
+ */
+static void pvgen_ring_detach_locked(struct pvgen_ring_state *rs)
+{
+	if (rs->status != PVGEN_RING_ATTACHED)
+		return;
+	pvgen_ring_op(rs, PVGEN_RING_OP_DETACH);
+	if (READ_ONCE(rs->ring->flags) & PVGEN_RING_DETACHED) {
+		rs->status = PVGEN_RING_IDLE;
+		return;
+	}
+	rs->status = PVGEN_RING_LOST;
+	dev_err(rs->dev,
+		"ring: the host did not answer the detach; its pages stay with it\n");
+}
+
+/*
+ * Wait, with the ring's lock held, for the host to run the batch just posted:
+ * true once cons reaches it. Kicks when the host asks for it, and when it has
+ * not answered within PVGEN_RING_WAIT_NS; false after PVGEN_RING_KICKS kicks,
+ * or when the host gave the ring up.
+ */
+static bool pvgen_ring_wait(struct pvgen_ring_state *rs)
+{
+	struct pvgen_ring *ring = rs->ring;
+	u64 start = ktime_get_mono_fast_ns();
+	unsigned int kicks = 0;
+	u32 flags;
+
+	for (;;) {
+		/*
+		 * Acquire: the host wrote ret and the entries before it moved
+		 * cons.
+		 */
+		if (smp_load_acquire(&ring->cons) == rs->prod)
+			return true;
+		flags = READ_ONCE(ring->flags);
+		if (flags & (PVGEN_RING_BROKEN | PVGEN_RING_DETACHED))
+			return false;
+		if ((!kicks && (flags & PVGEN_RING_NEED_KICK)) ||
+		    ktime_get_mono_fast_ns() - start > PVGEN_RING_WAIT_NS) {
+			if (kicks++ == PVGEN_RING_KICKS)
+				return false;
+			pvgen_ring_op(rs, PVGEN_RING_OP_KICK);
+			start = ktime_get_mono_fast_ns();
+			continue;
+		}
+		cpu_relax();
+	}
 }
 
 /*
  * Post the first @n queued entries to the ring and wait for the host to run
- * them: entries completed, or an error. Kicks when the host asks for it, or
- * when it is slow; after PVGEN_RING_KICKS unanswered kicks the ring is given up
- * and the caller replays the batch.
+ * them; false, with nothing posted, when the ring is not attached. *@ret is
+ * what the host answered, or, when it did not, an error: PVGEN_ERR_IO once the
+ * detach says the batch never ran and never will (the caller replays it),
+ * PVGEN_RING_LOST_BATCH when the host may still run it (the caller must not).
+ * Every channel leaves a ring that did not answer.
  */
-static long pvgen_ring_call(struct pvgen_port *pp, unsigned int n)
+static bool pvgen_ring_call(struct pvgen_port *pp, unsigned int n, long *ret)
 {
 	struct pvgen_ring_state *rs = pp->ring;
 	struct pvgen_ring *ring = rs->ring;
-	unsigned int spins = 0;
-	unsigned int kicks = 0;
 	unsigned long flags;
 	unsigned int slot;
 	unsigned int i;
-	bool answered = false;
-	long ret;
 
 	spin_lock_irqsave(&rs->lock, flags);
+	if (rs->status != PVGEN_RING_ATTACHED) {
+		spin_unlock_irqrestore(&rs->lock, flags);
+		return false;
+	}
 	slot = rs->prod % PVGEN_RING_SLOTS;
 	memcpy(rs->slots + slot * PVGEN_MAX_ENTRIES, pp->queue,
 	       n * sizeof(*pp->queue));
@@ -351,80 +434,108 @@ static long pvgen_ring_call(struct pvgen_port *pp, unsigned int n)
 	 * Publish, then read the flags: pairs with the host's flag-then-poll.
 	 */
 	smp_mb();
-	for (;;) {
+	if (!pvgen_ring_wait(rs)) {
 		/*
-		 * Acquire: the host wrote ret and the entries before it moved
-		 * cons.
+		 * Cancel: once the detach is answered, cons says whether the
+		 * batch ran.
 		 */
-		if (smp_load_acquire(&ring->cons) == rs->prod) {
-			answered = true;
-			break;
+		pvgen_ring_detach_locked(rs);
+		if (smp_load_acquire(&ring->cons) != rs->prod) {
+			*ret = rs->status == PVGEN_RING_LOST ? PVGEN_RING_LOST_BATCH : PVGEN_ERR_IO;
+			spin_unlock_irqrestore(&rs->lock, flags);
+			return true;
 		}
-		if (READ_ONCE(ring->flags) & PVGEN_RING_BROKEN)
-			break;
-		if ((READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK) ||
-		    ++spins == PVGEN_RING_SPINS) {
-			if (kicks++ == PVGEN_RING_KICKS)
-				break;
-			pvgen_ring_kick(rs);
-			spins = 0;
-			continue;
-		}
-		cpu_relax();
 	}
-	if (!answered) {
-		/*
-		 * Unanswered: the batch is replayed by the caller, every
-		 * channel leaves the ring.
-		 */
-		WRITE_ONCE(rs->broken, true);
-		spin_unlock_irqrestore(&rs->lock, flags);
-		return PVGEN_ERR_IO;
-	}
-	ret = READ_ONCE(ring->ret[slot]);
+	*ret = READ_ONCE(ring->ret[slot]);
 	for (i = 0; i < n; i++) {
 		pp->queue[i].value = rs->slots[slot * PVGEN_MAX_ENTRIES + i].value;
 		pp->queue[i].result = rs->slots[slot * PVGEN_MAX_ENTRIES + i].result;
 	}
 	spin_unlock_irqrestore(&rs->lock, flags);
-	return ret;
+	return true;
 }
 
 /*
- * Allocate the controller's ring (PVGEN_RING_SIZE bytes below 4 GiB, zeroed)
- * and attach it with one kick. The flags start as PVGEN_RING_BROKEN: only a
- * host that attached the ring rewrites them.
+ * Attach the ring with one exit, from a fresh header. The flags start as
+ * PVGEN_RING_BROKEN: only a host that attached the ring rewrites them.
  */
-static struct pvgen_ring_state *pvgen_ring_attach(struct device *dev,
-						  enum pvgen_transport kick)
+static bool pvgen_ring_attach(struct pvgen_ring_state *rs)
+{
+	struct pvgen_ring *ring = rs->ring;
+	unsigned long flags;
+	bool attached;
+
+	spin_lock_irqsave(&rs->lock, flags);
+	if (rs->status == PVGEN_RING_IDLE) {
+		rs->prod = 0;
+		WRITE_ONCE(ring->prod, 0);
+		WRITE_ONCE(ring->cons, 0);
+		WRITE_ONCE(ring->flags, PVGEN_RING_BROKEN);
+		/*
+		 * The header is in memory before the host reads it in the exit.
+		 */
+		smp_mb();
+		pvgen_ring_op(rs, PVGEN_RING_OP_ATTACH);
+		if (!(READ_ONCE(ring->flags) & (PVGEN_RING_BROKEN | PVGEN_RING_DETACHED)))
+			rs->status = PVGEN_RING_ATTACHED;
+	}
+	attached = rs->status == PVGEN_RING_ATTACHED;
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return attached;
+}
+
+/* Let the host go of the ring, if it holds it. */
+static void pvgen_ring_detach(struct pvgen_ring_state *rs)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rs->lock, flags);
+	pvgen_ring_detach_locked(rs);
+	spin_unlock_irqrestore(&rs->lock, flags);
+}
+
+/*
+ * devm action: the host lets the ring go before its pages are freed, on every
+ * way out of the driver.
+ */
+static void pvgen_ring_release(void *data)
+{
+	struct pvgen_ring_state *rs = data;
+
+	pvgen_ring_detach(rs);
+	if (rs->status != PVGEN_RING_LOST)
+		free_pages((unsigned long)rs->ring, get_order(PVGEN_RING_SIZE));
+}
+
+/*
+ * Allocate the controller's ring (PVGEN_RING_SIZE bytes below 4 GiB, zeroed),
+ * not attached yet, with the devm action that detaches it.
+ */
+static struct pvgen_ring_state *pvgen_ring_alloc(struct device *dev,
+						 enum pvgen_transport kick)
 {
 	struct pvgen_ring_state *rs;
-	unsigned int order = get_order(PVGEN_RING_SIZE);
 	unsigned long pages;
 
 	rs = devm_kzalloc(dev, sizeof(*rs), GFP_KERNEL);
-	pages = devm_get_free_pages(dev, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, order);
-	if (!rs || !pages)
+	if (!rs)
 		return NULL;
+	pages = __get_free_pages(GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, get_order(PVGEN_RING_SIZE));
+	if (!pages)
+		return NULL;
+	rs->dev = dev;
 	rs->ring = (struct pvgen_ring *)pages;
 	rs->slots = (struct pvgen_io_entry *)(pages + PVGEN_RING_SLOTS_OFFSET);
 	rs->gpa = virt_to_phys(rs->ring);
-	if (upper_32_bits(rs->gpa))
-		return NULL;
 	rs->kick = kick;
+	rs->status = PVGEN_RING_IDLE;
 	spin_lock_init(&rs->lock);
 	rs->ring->magic = PVGEN_RING_MAGIC;
 	rs->ring->nr_slots = PVGEN_RING_SLOTS;
-	rs->ring->flags = PVGEN_RING_BROKEN;
-	/*
-	 * The header is in memory before the host reads it in the kick's exit.
-	 */
-	smp_mb();
-	pvgen_ring_kick(rs);
-	if (READ_ONCE(rs->ring->flags) & PVGEN_RING_BROKEN) {
-		dev_info(dev, "ring: the host did not attach it\n");
+	if (devm_add_action_or_reset(dev, pvgen_ring_release, rs))
 		return NULL;
-	}
+	if (upper_32_bits(rs->gpa))
+		return NULL;
 	return rs;
 }
 
@@ -434,14 +545,16 @@ static struct pvgen_ring_state *pvgen_ring_attach(struct device *dev,
 static long pvgen_call(struct pvgen_port *pp, unsigned int n)
 {
 	unsigned int i;
+	long ret;
 
 	pvgen_stat_add(PVGEN_STAT_SUBMISSIONS, 1);
 	pvgen_stat_add(PVGEN_STAT_ENTRIES, n);
-	if (pp->transport == PVGEN_TRANSPORT_RING && READ_ONCE(pp->ring->broken))
-		pp->transport = pp->ring->kick;
+	/*
+	 * The ring while it is attached; the transport that kicks it otherwise.
+	 */
+	if (pp->ring && pvgen_ring_call(pp, n, &ret))
+		return ret;
 	switch (pp->transport) {
-	case PVGEN_TRANSPORT_RING:
-		return pvgen_ring_call(pp, n);
 	case PVGEN_TRANSPORT_VMCALL:
 		/*
 		 * kvm_hypercall2() clobbers memory: the queue is written first.
@@ -477,9 +590,10 @@ static void pvgen_replay(struct pvgen_port *pp, unsigned int from, long rc)
 {
 	unsigned int i;
 
-	WARN_ONCE(1,
-		  DRV_NAME ": host answered %ld to a batch of %u, replaying %u entries\n",
-		  rc, pp->count, pp->count - from);
+	/* A host must not be able to WARN (panic_on_warn) the guest. */
+	dev_warn_ratelimited(pp->ap->host->dev,
+			     "host answered %ld to a batch of %u, replaying %u entries\n",
+			     rc, pp->count, pp->count - from);
 	pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1);
 	for (i = from; i < pp->count && !pp->cut; i++) {
 		pvgen_exec_direct(pp, &pp->queue[i]);
@@ -488,17 +602,39 @@ static void pvgen_replay(struct pvgen_port *pp, unsigned int from, long rc)
 }
 
 /*
- * Whether the host stopped a batch of @n after @done entries because the last
- * of them is an IN_EXPECT whose read missed: the next entry was never reached,
- * so it is still pending (after a device failure it holds the error).
+ * A ring batch the host may still run: neither replay it nor believe it ran.
+ * Its reads see all ones, as from a bus with no device, and the rest of the
+ * batch is dropped: libata times the command out and resets the channel,
+ * through the kick transport.
  */
-static bool pvgen_cut_after(const struct pvgen_port *pp, long done,
-			    unsigned int n)
+static void pvgen_lose(struct pvgen_port *pp)
 {
-	if (done <= 0 || done >= n ||
-	    pp->queue[done - 1].op != PVGEN_OP_IN_EXPECT)
+	unsigned int i;
+
+	dev_err_ratelimited(pp->ap->host->dev,
+			    "ring: a batch of %u is lost with the ring\n",
+			    pp->count);
+	pvgen_stat_add(PVGEN_STAT_HOST_ERRORS, 1);
+	for (i = 0; i < pp->count; i++) {
+		if (pp->dest[i])
+			*pp->dest[i] = ~0U;
+	}
+	pp->cut = true;
+}
+
+/*
+ * Whether the last of the @done entries the host completed is an IN_EXPECT
+ * whose read missed its expected bits: the host stopped there, or it was the
+ * last entry of the batch; either way the batch is cut.
+ */
+static bool pvgen_cut_after(const struct pvgen_port *pp, long done)
+{
+	const struct pvgen_io_entry *e;
+
+	if (done <= 0)
 		return false;
-	return READ_ONCE(pp->queue[done].result) == PVGEN_RESULT_PENDING;
+	e = &pp->queue[done - 1];
+	return e->op == PVGEN_OP_IN_EXPECT && (READ_ONCE(e->value) & e->mask) != pp->expected[done - 1];
 }
 
 /*
@@ -518,6 +654,10 @@ static void pvgen_run(struct pvgen_port *pp)
 		long done;
 
 		done = pvgen_call(pp, n);
+		if (done == PVGEN_RING_LOST_BATCH) {
+			pvgen_lose(pp);
+			break;
+		}
 		if (done < 0 || done > n) {
 			pvgen_replay(pp, 0, done);
 			break;
@@ -530,7 +670,7 @@ static void pvgen_run(struct pvgen_port *pp)
 			pvgen_stat_add(PVGEN_STAT_WAIT_RESUMES, 1);
 			last->value = pvgen_wait_more(pp, last, last->value);
 			pvgen_deliver(pp, done - 1);
-		} else if (pvgen_cut_after(pp, done, n)) {
+		} else if (pvgen_cut_after(pp, done)) {
 			pvgen_stat_add(PVGEN_STAT_EXPECT_STOPS, 1);
 			pp->cut = true;
 			break;
@@ -544,6 +684,8 @@ static void pvgen_run(struct pvgen_port *pp)
 			pp->count * sizeof(*pp->queue));
 		memmove(pp->dest, pp->dest + done,
 			pp->count * sizeof(*pp->dest));
+		memmove(pp->expected, pp->expected + done,
+			pp->count * sizeof(*pp->expected));
 		for (i = 0; i < pp->count; i++)
 			pp->queue[i].result = PVGEN_RESULT_PENDING;
 	}
@@ -581,6 +723,7 @@ static void pvgen_append(struct pvgen_port *pp, u8 op, u8 width, u16 port,
 	if (pp->count == PVGEN_MAX_ENTRIES)
 		pvgen_run(pp);
 	pvgen_entry_init(&pp->queue[pp->count], op, width, port, value, mask);
+	pp->expected[pp->count] = value;
 	pp->dest[pp->count++] = dest;
 }
 
@@ -673,7 +816,6 @@ static void pvgen_exec_command(struct ata_port *ap,
 	 */
 	pvgen_op_done(pp);
 	ndelay(400);
-	pvgen_op_done(pp);
 }
 
 /* Select device 0 or 1, then pause (ata_sff_dev_select). */
@@ -684,8 +826,8 @@ static void pvgen_dev_select(struct ata_port *ap, unsigned int device)
 
 	pvgen_append_out(pp, 1, pp->cmd + PIIX_IDE_DEVICE, select);
 	pvgen_append_in(pp, 1, pp->ctl + PIIX_IDE_ALTSTATUS, NULL);
-	ndelay(400);
 	pvgen_op_done(pp);
+	ndelay(400);
 }
 
 /*
@@ -1039,9 +1181,8 @@ static enum pvgen_transport pvgen_pick_transport(struct device *dev)
 }
 
 /*
- * The ring, when the host offers one through @kick: with transport=ring always,
- * with auto only when a host thread polls it (otherwise every batch would still
- * cost a kick, and a copy).
+ * The ring, allocated and not attached yet, when the host offers one through
+ * @kick and the transport parameter allows it (ring or auto).
  */
 static struct pvgen_ring_state *pvgen_pick_ring(struct device *dev,
 						enum pvgen_transport kick)
@@ -1049,12 +1190,15 @@ static struct pvgen_ring_state *pvgen_pick_ring(struct device *dev,
 	bool forced = READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING;
 	struct pvgen_ring_state *rs;
 	bool offered = false;
+	long features;
 
 	if (!forced && READ_ONCE(pvgen_transport_param) != PVGEN_TRANSPORT_AUTO)
 		return NULL;
 	switch (kick) {
 	case PVGEN_TRANSPORT_VMCALL:
-		offered = kvm_hypercall1(PVGEN_HC_PROBE, PVGEN_ABI_VERSION) & PVGEN_FEATURE_RING;
+		features = kvm_hypercall1(PVGEN_HC_PROBE, PVGEN_ABI_VERSION);
+		/* A negative answer is an error, never a set of features. */
+		offered = features >= 0 && (features & PVGEN_FEATURE_RING);
 		break;
 	case PVGEN_TRANSPORT_DOORBELL:
 		if (devm_request_region(dev, PVGEN_RING_PORT, 4, DRV_NAME))
@@ -1063,26 +1207,86 @@ static struct pvgen_ring_state *pvgen_pick_ring(struct device *dev,
 	default:
 		break;
 	}
-	rs = offered ? pvgen_ring_attach(dev, kick) : NULL;
-	if (!rs) {
-		if (forced)
-			dev_err(dev,
-				"transport=ring refused: the host offers no ring through %s\n",
-				pvgen_transport_names[kick]);
-		return NULL;
-	}
-	if (!forced && (READ_ONCE(rs->ring->flags) & PVGEN_RING_NEED_KICK)) {
-		dev_info(dev,
-			 "ring: attached, but no host thread polls it; batches go by %s\n",
-			 pvgen_transport_names[kick]);
-		return NULL;
-	}
-	dev_info(dev,
-		 "transport: ring (%d slots, kicked by %s, pvgen ABI %d)\n",
-		 PVGEN_RING_SLOTS, pvgen_transport_names[kick],
-		 PVGEN_ABI_VERSION);
+	rs = offered ? pvgen_ring_alloc(dev, kick) : NULL;
+	if (!rs && forced)
+		dev_err(dev,
+			"transport=ring refused: the host offers no ring through %s\n",
+			pvgen_transport_names[kick]);
 	return rs;
 }
+
+/*
+ * Attach the ring, once the rest of probe has succeeded. With transport=ring it
+ * is used whenever the host attaches it; with auto only when a host thread
+ * polls it (otherwise every batch would still cost a kick, and a copy), and it
+ * is let go again at once.
+ */
+static void pvgen_start_ring(struct pvgen_ring_state *rs)
+{
+	bool forced = READ_ONCE(pvgen_transport_param) == PVGEN_TRANSPORT_RING;
+	const char *kick = pvgen_transport_names[rs->kick];
+
+	if (!pvgen_ring_attach(rs)) {
+		dev_info(rs->dev,
+			 "ring: the host did not attach it; batches go by %s\n",
+			 kick);
+		if (forced)
+			dev_err(rs->dev, "transport=ring refused\n");
+		return;
+	}
+	if (!forced && (READ_ONCE(rs->ring->flags) & PVGEN_RING_NEED_KICK)) {
+		pvgen_ring_detach(rs);
+		dev_info(rs->dev,
+			 "ring: no host thread polls it; batches go by %s\n",
+			 kick);
+		return;
+	}
+	rs->wanted = true;
+	WRITE_ONCE(pvgen_transport_active, PVGEN_TRANSPORT_RING);
+	dev_info(rs->dev,
+		 "transport: ring (%d slots, kicked by %s, pvgen ABI %d)\n",
+		 PVGEN_RING_SLOTS, kick, PVGEN_ABI_VERSION);
+}
+
+/*
+ * Reboot and kexec: the next kernel must find the host holding no ring of this
+ * one.
+ */
+static void pvgen_shutdown(struct pci_dev *pdev)
+{
+	struct ata_host *host = pci_get_drvdata(pdev);
+
+	if (host && host->private_data)
+		pvgen_ring_detach(host->private_data);
+}
+
+/*
+ * Suspend, freeze and poweroff: the host lets the ring go while the guest
+ * sleeps or is saved.
+ */
+static int pvgen_suspend(struct device *dev)
+{
+	struct ata_host *host = dev_get_drvdata(dev);
+
+	if (host->private_data)
+		pvgen_ring_detach(host->private_data);
+	return 0;
+}
+
+/* Resume, thaw and restore: attach the ring again if probe chose it. */
+static int pvgen_resume(struct device *dev)
+{
+	struct ata_host *host = dev_get_drvdata(dev);
+	struct pvgen_ring_state *rs = host->private_data;
+
+	if (rs && rs->wanted && !pvgen_ring_attach(rs))
+		dev_info(dev,
+			 "ring: the host did not attach it again; batches go by %s\n",
+			 pvgen_transport_names[rs->kick]);
+	return 0;
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(pvgen_pm_ops, pvgen_suspend, pvgen_resume);
 
 static struct scsi_host_template pvgen_sht = {
 	ATA_BMDMA_SHT(DRV_NAME),
@@ -1119,7 +1323,8 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct ata_host *host;
 	int rc;
 
-	WRITE_ONCE(pvgen_transport_active, ring ? PVGEN_TRANSPORT_RING : transport);
+	/* The kick transport until the ring is attached. */
+	WRITE_ONCE(pvgen_transport_active, transport);
 	/*
 	 * ata_pci_bmdma_init_one() with pvgen_interrupt(), as ata_piix sets
 	 * itself up.
@@ -1132,7 +1337,21 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 		return rc;
 	host->private_data = ring;
 	pci_set_master(pdev);
-	return ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht);
+	rc = ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht);
+	if (rc || !ring)
+		return rc;
+	pvgen_start_ring(ring);
+	if (pvgen_test_fail_probe) {
+		/*
+		 * What any failure after the attach would do; the devm action
+		 * detaches the ring.
+		 */
+		dev_info(&pdev->dev,
+			 "failing the probe after the ring (test_fail_probe)\n");
+		ata_host_detach(host);
+		return -EIO;
+	}
+	return 0;
 }
 
 static const struct pci_device_id pvgen_pci_tbl[] = {
@@ -1145,6 +1364,8 @@ static struct pci_driver pvgen_pci_driver = {
 	.id_table	= pvgen_pci_tbl,
 	.probe		= pvgen_init_one,
 	.remove		= ata_pci_remove_one,
+	.shutdown	= pvgen_shutdown,
+	.driver.pm	= pm_sleep_ptr(&pvgen_pm_ops),
 };
 
 module_pci_driver(pvgen_pci_driver);

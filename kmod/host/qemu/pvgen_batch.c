@@ -12,8 +12,9 @@
  * piix3-ide model sees the same accesses in the same order.
  *
  * The doorbell's handler runs under the BQL; the nested dispatches find it held
- * and the RCU read lock nests. The library refuses the doorbell port inside a
- * batch, so a queue cannot recurse into this device.
+ * and the RCU read lock nests. The library refuses pvgen's own ports inside a
+ * batch, and a replayed access that reaches this device anyway (another mapping
+ * of it) is refused while it is busy, so a queue cannot recurse into it.
  *
  * With hypercall=on the device also serves the probe and batch hypercalls
  * (VMCALL or VMMCALL, KVM's convention) of TCG vCPUs, through the same library
@@ -52,14 +53,23 @@ OBJECT_DECLARE_SIMPLE_TYPE(PVGenBatchState, PVGEN_BATCH)
 struct PVGenBatchState {
     ISADevice parent_obj;
     MemoryRegion io;
-    PCIDevice *pci;  /* the piix3-ide whose BARs the allowlist follows */
+    PCIDevice *pci;  /* link: the piix3-ide whose BARs the allowlist follows */
     bool hypercall;  /* property: also serve VMCALL/VMMCALL */
+    bool busy;  /* serving a call: a replayed access that re-enters is refused */
     uint64_t doorbells;  /* OUTs to the doorbell */
     uint64_t hypercalls;  /* hypercalls served */
     uint64_t entries;  /* entries completed */
     uint64_t refused;  /* calls refused before any entry ran */
     uint64_t io_errors;  /* entries whose port access failed */
     struct pvgen_host_ring ring;  /* the ring, served on kicks only */
+    uint32_t ignore_kicks;  /* property, for tests: kicks still to ignore, as a late host would */
+    uint64_t ring_attaches;  /* rings attached */
+    uint64_t ring_detaches;  /* rings let go, by the guest or by reset */
+    uint64_t ignored_kicks;  /* kicks ignored for ignore-kicks */
+    uint64_t saved_ring_gpa;  /* the ring's state as migrated: vmstate needs uint64_t */
+    uint32_t saved_ring_cons;
+    bool saved_ring_attached;
+    bool saved_ring_broken;
 };
 
 /* The opaque of one doorbell call: the device and the vCPU's attributes. */
@@ -165,6 +175,41 @@ static int pvgen_batch_pio_out(void *opaque, __u16 port, __u8 width,
 }
 
 /*
+ * Hand a ring call to the library and count what it did to the attachment. With
+ * ignore-kicks, that many kicks return without running the ring, as a host
+ * whose kick is asynchronous or whose poller is late would; the guest then
+ * cancels through the detach.
+ */
+static long pvgen_batch_ring_call(PVGenBatchState *s, struct pvgen_host *h,
+                                  uint64_t value)
+{
+    bool attached = s->ring.attached;
+    long ret;
+
+    if ((value & PVGEN_RING_OP_MASK) == PVGEN_RING_OP_KICK && s->ignore_kicks) {
+        s->ignore_kicks--;
+        s->ignored_kicks++;
+        return 0;
+    }
+    s->busy = true;
+    ret = pvgen_host_handle_hypercall(h, PVGEN_HC_RING, value, 0, 0);
+    s->busy = false;
+    trace_pvgen_batch_ring(value, ret);
+    if (!attached && s->ring.attached) {
+        s->ring_attaches++;
+    } else if (attached && !s->ring.attached) {
+        s->ring_detaches++;
+    }
+    if (ret < 0) {
+        s->refused++;
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "%s: ring call 0x%" PRIx64 " refused: %ld\n",
+                      TYPE_PVGEN_BATCH, value, ret);
+    }
+    return ret;
+}
+
+/*
  * The allowlist of this call. The guest programs the BARs, so they are looked
  * up per call; while one is unmapped no port is allowed, every batch is refused
  * and the guest replays it with plain port I/O.
@@ -214,6 +259,10 @@ static MemTxResult pvgen_batch_read(void *opaque, hwaddr addr, uint64_t *data,
     struct pvgen_batch_call c;
     __u32 value;
 
+    if (s->busy) {
+        *data = UINT32_MAX;
+        return MEMTX_OK;
+    }
     pvgen_batch_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports));
     /* Any width but 4 reads as all ones. */
     pvgen_host_handle_doorbell_in(&h, PVGEN_DOORBELL_PORT + addr, size, &value);
@@ -230,11 +279,24 @@ static MemTxResult pvgen_batch_write(void *opaque, hwaddr addr, uint64_t data,
     struct pvgen_batch_call c;
     int ret;
 
+    if (s->busy) {
+        s->refused++;
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "%s: a replayed access re-entered the device\n",
+                      TYPE_PVGEN_BATCH);
+        return MEMTX_OK;
+    }
     pvgen_batch_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports));
+    if (addr == PVGEN_RING_PORT - PVGEN_DOORBELL_PORT) {
+        pvgen_batch_ring_call(s, &h, data);
+        return MEMTX_OK;
+    }
     trace_pvgen_batch_doorbell(data & ~(uint64_t)PVGEN_DOORBELL_COUNT_MASK,
                                data & PVGEN_DOORBELL_COUNT_MASK, size);
+    s->busy = true;
     ret = pvgen_host_handle_doorbell_out(&h, PVGEN_DOORBELL_PORT + addr, size,
                                          data);
+    s->busy = false;
     trace_pvgen_batch_done(ret);
     s->doorbells++;
     if (ret < 0) {
@@ -265,14 +327,22 @@ static uint64_t pvgen_batch_hypercall(void *opaque, uint64_t nr, uint64_t a0,
     struct pvgen_batch_call c;
     long ret;
 
+    if (s->busy) {
+        return (uint64_t)PVGEN_ERR_BUSY;
+    }
     pvgen_batch_setup(s, &c, MEMTXATTRS_UNSPECIFIED, &h, ports,
                       ARRAY_SIZE(ports));
     /* Unlike the doorbell, a hypercall may name a queue above 4 GiB. */
     h.mem_size = UINT64_MAX;
     trace_pvgen_batch_hypercall(nr, a0, a1);
-    ret = pvgen_host_handle_hypercall(&h, nr, a0, a1, a2);
-    trace_pvgen_batch_done(ret);
     s->hypercalls++;
+    if (nr == PVGEN_HC_RING) {
+        return pvgen_batch_ring_call(s, &h, a0);
+    }
+    s->busy = true;
+    ret = pvgen_host_handle_hypercall(&h, nr, a0, a1, a2);
+    s->busy = false;
+    trace_pvgen_batch_done(ret);
     if (nr != PVGEN_HC_BATCH) {
         return ret;
     }
@@ -330,12 +400,21 @@ static void pvgen_batch_realize(DeviceState *dev, Error **errp)
     bool ambiguous = false;
     Object *pci;
 
-    pci = object_resolve_path_type("", "piix3-ide", &ambiguous);
-    if (ambiguous) {
-        error_setg(errp, "%s: more than one %s", TYPE_PVGEN_BATCH, "piix3-ide");
-        return;
+    /*
+     * Without the link property, the machine's one piix3-ide, linked (and so
+     * referenced) here.
+     */
+    if (!s->pci) {
+        pci = object_resolve_path_type("", "piix3-ide", &ambiguous);
+        if (ambiguous) {
+            error_setg(errp, "%s: more than one %s: name one with %s=",
+                       TYPE_PVGEN_BATCH, "piix3-ide", "ide");
+            return;
+        }
+        if (pci && !object_property_set_link(OBJECT(dev), "ide", pci, errp)) {
+            return;
+        }
     }
-    s->pci = pci ? PCI_DEVICE(pci) : NULL;
     if (!s->pci) {
         warn_report("%s: no %s: every batch will be refused", TYPE_PVGEN_BATCH,
                     "piix3-ide");
@@ -348,12 +427,79 @@ static void pvgen_batch_realize(DeviceState *dev, Error **errp)
     isa_register_ioport(ISA_DEVICE(dev), &s->io, PVGEN_DOORBELL_PORT);
 }
 
-/* A rebooted guest attaches a new ring: forget the old one. */
+/* Reset detaches the ring: a rebooted guest attaches a new one. */
 static void pvgen_batch_reset(DeviceState *dev)
 {
     PVGenBatchState *s = PVGEN_BATCH(dev);
 
     memset(&s->ring, 0, sizeof(s->ring));
+}
+
+/*
+ * The library's ring state uses __u64, which vmstate does not know: migrate a
+ * copy.
+ */
+static int pvgen_batch_pre_save(void *opaque)
+{
+    PVGenBatchState *s = opaque;
+
+    s->saved_ring_gpa = s->ring.gpa;
+    s->saved_ring_cons = s->ring.cons;
+    s->saved_ring_attached = s->ring.attached;
+    s->saved_ring_broken = s->ring.broken;
+    return 0;
+}
+
+/*
+ * The incoming state is as hostile as the guest: an attached ring starts on a
+ * page (the library checks every access against guest RAM). Whether anyone
+ * polls is this side's business, not the source's.
+ */
+static int pvgen_batch_post_load(void *opaque, int version_id)
+{
+    PVGenBatchState *s = opaque;
+
+    if (s->saved_ring_attached && (s->saved_ring_gpa & PVGEN_RING_OP_MASK)) {
+        error_report("%s: migrated ring at 0x%" PRIx64 " is not page aligned",
+                     TYPE_PVGEN_BATCH, s->saved_ring_gpa);
+        return -EINVAL;
+    }
+    s->ring.gpa = s->saved_ring_gpa;
+    s->ring.cons = s->saved_ring_cons;
+    s->ring.attached = s->saved_ring_attached;
+    s->ring.broken = s->saved_ring_broken;
+    return 0;
+}
+
+/* QEMU 7.2's VMStateDescription takes its fields as a non-const array. */
+
+static VMStateField pvgen_batch_fields[] = {
+    VMSTATE_UINT64(saved_ring_gpa, PVGenBatchState),
+    VMSTATE_UINT32(saved_ring_cons, PVGenBatchState),
+    VMSTATE_BOOL(saved_ring_attached, PVGenBatchState),
+    VMSTATE_BOOL(saved_ring_broken, PVGenBatchState),
+    VMSTATE_UINT64(doorbells, PVGenBatchState),
+    VMSTATE_UINT64(hypercalls, PVGenBatchState),
+    VMSTATE_UINT64(entries, PVGenBatchState),
+    VMSTATE_UINT64(refused, PVGenBatchState),
+    VMSTATE_UINT64(io_errors, PVGenBatchState),
+    VMSTATE_UINT64(ring_attaches, PVGenBatchState),
+    VMSTATE_UINT64(ring_detaches, PVGenBatchState),
+    VMSTATE_END_OF_LIST(),
+};
+
+static const VMStateDescription pvgen_batch_vmstate = {
+    .name                   = TYPE_PVGEN_BATCH,
+    .version_id             = 1,
+    .minimum_version_id     = 1,
+    .pre_save               = pvgen_batch_pre_save,
+    .post_load              = pvgen_batch_post_load,
+    .fields                 = pvgen_batch_fields,
+};
+
+static bool pvgen_batch_get_ring_attached(Object *obj, Error **errp)
+{
+    return PVGEN_BATCH(obj)->ring.attached;
 }
 
 static void pvgen_batch_init(Object *obj)
@@ -370,10 +516,20 @@ static void pvgen_batch_init(Object *obj)
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint64_ptr(obj, "io-errors", &s->io_errors,
                                    OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "ring-attaches", &s->ring_attaches,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "ring-detaches", &s->ring_detaches,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "ignored-kicks", &s->ignored_kicks,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_bool(obj, "ring-attached",
+                             pvgen_batch_get_ring_attached, NULL);
 }
 
 static Property pvgen_batch_properties[] = {
     DEFINE_PROP_BOOL("hypercall", PVGenBatchState, hypercall, false),
+    DEFINE_PROP_LINK("ide", PVGenBatchState, pci, TYPE_PCI_DEVICE, PCIDevice *),
+    DEFINE_PROP_UINT32("ignore-kicks", PVGenBatchState, ignore_kicks, 0),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -383,6 +539,7 @@ static void pvgen_batch_class_init(ObjectClass *klass, void *data)
 
     dc->realize = pvgen_batch_realize;
     dc->reset = pvgen_batch_reset;
+    dc->vmsd = &pvgen_batch_vmstate;
     dc->desc = "pvgen batched port I/O doorbell (piix_ide)";
     device_class_set_props(dc, pvgen_batch_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
