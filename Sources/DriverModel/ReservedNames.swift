@@ -39,15 +39,17 @@ public enum ReservedNames {
     public static let runtimeIdentifiers: Set<String> = [
         "abi", "append", "append_in", "append_in_expect", "append_in_wait", "append_out", "append_rmw", "call",
         "cut_after", "deliver", "doorbell_present", "entry_init", "exec_direct", "init_one", "interrupt",
-        "io_entry", "op_done", "param_get_stat", "param_get_transport", "pci_driver", "pci_tbl", "pick_ring",
-        "pick_transport", "pio_in", "pio_out", "port", "port_intr", "port_ops", "port_start", "qc_issue", "replay",
-        "ring", "ring_attach", "ring_call", "ring_kick", "ring_state", "run", "sht", "stat", "stat_add", "stat_ops",
-        "stats", "submit", "transport", "transport_active", "transport_active_ops", "transport_names",
-        "transport_ops", "transport_param", "transport_set", "vmcall_present", "wait_more",
+        "io_entry", "lose", "op_done", "param_get_stat", "param_get_transport", "pci_driver", "pci_tbl",
+        "pick_ring", "pick_transport", "pio_in", "pio_out", "pm_ops", "port", "port_intr", "port_ops", "port_start",
+        "qc_issue", "replay", "resume", "ring", "ring_alloc", "ring_attach", "ring_call", "ring_detach",
+        "ring_detach_locked", "ring_op", "ring_release", "ring_state", "ring_status", "ring_wait", "run", "sht",
+        "shutdown", "start_ring", "stat", "stat_add", "stat_ops", "stats", "submit", "suspend", "test_fail_probe",
+        "transport", "transport_active", "transport_active_ops", "transport_names", "transport_ops",
+        "transport_param", "transport_set", "vmcall_present", "wait_more",
     ]
 
     /// Members of `struct pvgen_port` besides the I/O block bases.
-    public static let portMembers: Set<String> = ["ap", "transport", "queue", "gpa", "dest", "count", "hold", "cut", "ring"]
+    public static let portMembers: Set<String> = ["ap", "transport", "queue", "gpa", "dest", "expected", "count", "hold", "cut", "ring"]
 
     /// Lower-case names that generated functions cannot use for a variable.
     public static let variableNames: Set<String> = [

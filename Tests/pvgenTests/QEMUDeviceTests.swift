@@ -86,7 +86,7 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func batchedPathInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch", transport: "doorbell", logLine: "transport: doorbell (port 0x560, pvgen ABI 2)",
+            device: "pvgen-batch", transport: "doorbell", logLine: "transport: doorbell (port 0x560, pvgen ABI 3)",
             scratch: "guest-doorbell")
     }
 
@@ -95,7 +95,7 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func vmcallPathInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch,hypercall=on", transport: "vmcall", logLine: "transport: vmcall (pvgen ABI 2)",
+            device: "pvgen-batch,hypercall=on", transport: "vmcall", logLine: "transport: vmcall (pvgen ABI 3)",
             scratch: "guest-vmcall")
     }
 
@@ -104,7 +104,7 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func ringPathInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch", transport: "ring", logLine: "transport: ring (4 slots, kicked by doorbell, pvgen ABI 2)",
+            device: "pvgen-batch", transport: "ring", logLine: "transport: ring (4 slots, kicked by doorbell, pvgen ABI 3)",
             scratch: "guest-ring", moduleArgs: ["--module-args", "transport=ring"])
     }
 
@@ -113,8 +113,66 @@ struct QEMUDeviceTests {
         .timeLimit(.minutes(10)))
     func ringByVmcallInRealGuest() async throws {
         try await batchedPath(
-            device: "pvgen-batch,hypercall=on", transport: "ring", logLine: "transport: ring (4 slots, kicked by vmcall, pvgen ABI 2)",
+            device: "pvgen-batch,hypercall=on", transport: "ring", logLine: "transport: ring (4 slots, kicked by vmcall, pvgen ABI 3)",
             scratch: "guest-ring-vmcall", moduleArgs: ["--module-args", "transport=ring"])
+    }
+
+    /// The ring calls the device made, from QEMU's `pvgen_batch_ring` trace: (operation, ret).
+    static func ringCalls(_ trace: String) -> [(op: UInt64, ret: Int)] {
+        trace.split(separator: "\n").compactMap { line in
+            guard let match = line.firstMatch(of: /pvgen_batch_ring ring gpa\|op 0x([0-9a-f]+) ret (-?\d+)/),
+                let value = UInt64(match.1, radix: 16), let ret = Int(match.2)
+            else { return nil }
+            return (value & 0xfff, ret)
+        }
+    }
+
+    @Test(
+        "the ring detaches: four rmmod/insmod transport=ring cycles all come back on the ring with verified I/O, and a probe failed after the attach leaves the host with no ring",
+        .timeLimit(.minutes(10)))
+    func ringDetachesAcrossReloads() async throws {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let work = try Repository.scratch("guest-ring-cycles")
+        let events = work.appendingPathComponent("ring.events")
+        try "pvgen_batch_ring\n".write(to: events, atomically: true, encoding: .utf8)
+        let rig = Repository.path("Tests/rigs/guest")
+        let result = try await runCommand([
+            "\(rig)/boot-guest.sh", "--work", work.path, "--script", "\(rig)/ring-cycles.sh", "--ko", build.module("pata_pvgen_piix"),
+            "--no-ata-piix", "--qemu", qemu, "--trace-events", events.path, "--qemu-arg", "-device", "--qemu-arg", "pvgen-batch",
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(result.output.contains("PVGEN: OK ring cycles"))
+        let calls = Self.ringCalls(try String(contentsOf: work.appendingPathComponent("trace.log"), encoding: .utf8))
+        let lifecycle = calls.filter { $0.op != 0 }
+        // Four cycles, the failed probe and the last cycle: six attaches, each detached.
+        #expect(lifecycle.map(\.op) == Array(repeating: [1, 2], count: 6).flatMap { $0 }, "attach/detach calls: \(lifecycle)")
+        #expect(calls.allSatisfy { $0.ret == 0 }, "a ring call was refused: \(calls)")
+    }
+
+    @Test(
+        "a late host (ignore-kicks=3): the guest cancels the unanswered batch through the detach, which runs it once; the patterns round-trip with no replay",
+        .timeLimit(.minutes(10)))
+    func lateHostRunsNoBatchTwice() async throws {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let work = try Repository.scratch("guest-ring-late")
+        let events = work.appendingPathComponent("ring.events")
+        try "pvgen_batch_ring\n".write(to: events, atomically: true, encoding: .utf8)
+        let result = try await runCommand([
+            Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix"), "--module-args", "transport=ring",
+            "--qemu", qemu, "--qemu-arg", "-device", "--qemu-arg", "pvgen-batch,ignore-kicks=3",
+            "--qemu-arg", "-trace", "--qemu-arg", "events=\(events.path),file=\(work.appendingPathComponent("trace.log").path)", work.path,
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(result.output.contains("transport: ring (4 slots, kicked by doorbell, pvgen ABI 3)"))
+        // The detach ran the batch the ignored kicks left: nothing was replayed or lost.
+        #expect(result.output.contains("param host_errors=0"))
+        #expect(result.output.contains("param direct_accesses=0"))
+        #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
+        let calls = Self.ringCalls(try String(contentsOf: work.appendingPathComponent("trace.log"), encoding: .utf8))
+        #expect(calls.first.map { $0.op } == 1, "the first ring call attaches: \(calls)")
+        #expect(calls.contains { $0.op == 2 && $0.ret == 0 }, "the unanswered batch was cancelled by a detach: \(calls)")
     }
 
     @Test("the stock ata_piix runs the same workload on the same QEMU build")

@@ -297,7 +297,8 @@ struct GuestBatchRuntime {
                 Decl("const struct \(naming.entryStruct) *", "e")
                 If("done <= 0") { Return("false") }
                 "e = &pp->queue[done - 1]"
-                Return("e->op == \(op(.inExpect)) && (READ_ONCE(e->value) & e->mask) != pp->expected[done - 1]")
+                If("e->op != \(op(.inExpect))") { Return("false") }
+                Return("(READ_ONCE(e->value) & e->mask) != pp->expected[done - 1]")
             },
             Function(
                 "void", "pvgen_run", Params("struct pvgen_port *pp"),

@@ -19,7 +19,7 @@ extension GuestBatchRuntime {
         [
             ("IDLE", "allocated, not attached: batches take the kick transport"),
             ("ATTACHED", "the host serves it: batches are posted to it"),
-            ("LOST", "a detach went unanswered: the host may still touch the pages, so they are never freed"),
+            ("LOST", "a detach went unanswered: the pages stay the host's"),
         ]
     }
 
@@ -154,6 +154,7 @@ extension GuestBatchRuntime {
                 If("!pvgen_ring_wait(rs)") {
                     Comment("Cancel: once the detach is answered, cons says whether the batch ran.")
                     "pvgen_ring_detach_locked(rs)"
+                    Comment("Acquire, as in pvgen_ring_wait(): a batch that ran has its results in place.")
                     If("smp_load_acquire(&ring->cons) != rs->prod") {
                         "*ret = rs->status == PVGEN_RING_LOST ? PVGEN_RING_LOST_BATCH : \(naming.error(named: "io"))"
                         "spin_unlock_irqrestore(&rs->lock, flags)"

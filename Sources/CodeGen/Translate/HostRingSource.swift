@@ -52,7 +52,7 @@ extension HostStubTranslator {
                     cString("the slots fit the page after the header"))),
             .macro(
                 .call(
-                    "static_assert", .raw("\(naming.ringOperationMask) == QUEUE_PAGE_SIZE - 1"),
+                    "static_assert", .raw("\(naming.ringOperationMask) + 1 == \(naming.queueAlign)"),
                     cString("the operation sits below the page-aligned ring address"))),
             Function(
                 "int", "ring_write_flags", Params("const \(host) *h", "const struct \(ringState) *r"),

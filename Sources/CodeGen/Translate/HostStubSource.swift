@@ -103,7 +103,7 @@ extension HostStubTranslator {
         [
             .comment(
                 "Set while this thread serves a call: a device callback that reaches an entry point again (a replayed access that re-enters the VMM's pvgen device) is refused with \(error("busy")), not recursed."),
-            .variable(storage: "static _Thread_local", CDeclaration("bool", "serving")),
+            .variable(storage: "static __thread", CDeclaration("bool", "serving")),
             Function("bool", "enter", []) {
                 If("serving") { Return("false") }
                 "serving = true"

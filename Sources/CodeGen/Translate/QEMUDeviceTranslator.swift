@@ -89,7 +89,7 @@ struct QEMUDeviceTranslator {
 
     let includes = [
         "qemu/osdep.h", "qapi/error.h", "qemu/error-report.h", "qemu/log.h", "qemu/module.h", "qemu/rcu.h",
-        "exec/address-spaces.h", "exec/memory.h", "hw/isa/isa.h", "hw/pci/pci.h", "hw/qdev-properties.h",
+        "exec/address-spaces.h", "exec/memory.h", "hw/isa/isa.h", "hw/pci/pci.h", "hw/qdev-properties.h", "migration/vmstate.h",
         "qom/object.h", "sysemu/tcg.h", "trace.h", "pvgen_host.h",
     ]
 

@@ -101,7 +101,7 @@ static atomic_long_t pvgen_stats[PVGEN_STAT_NR];
 enum pvgen_ring_status {
 	PVGEN_RING_IDLE,	/* allocated, not attached: batches take the kick transport */
 	PVGEN_RING_ATTACHED,	/* the host serves it: batches are posted to it */
-	PVGEN_RING_LOST,	/* a detach went unanswered: the host may still touch the pages, so they are never freed */
+	PVGEN_RING_LOST,	/* a detach went unanswered: the pages stay the host's */
 };
 
 /**
@@ -440,6 +440,10 @@ static bool pvgen_ring_call(struct pvgen_port *pp, unsigned int n, long *ret)
 		 * batch ran.
 		 */
 		pvgen_ring_detach_locked(rs);
+		/*
+		 * Acquire, as in pvgen_ring_wait(): a batch that ran has its
+		 * results in place.
+		 */
 		if (smp_load_acquire(&ring->cons) != rs->prod) {
 			*ret = rs->status == PVGEN_RING_LOST ? PVGEN_RING_LOST_BATCH : PVGEN_ERR_IO;
 			spin_unlock_irqrestore(&rs->lock, flags);
@@ -634,7 +638,9 @@ static bool pvgen_cut_after(const struct pvgen_port *pp, long done)
 	if (done <= 0)
 		return false;
 	e = &pp->queue[done - 1];
-	return e->op == PVGEN_OP_IN_EXPECT && (READ_ONCE(e->value) & e->mask) != pp->expected[done - 1];
+	if (e->op != PVGEN_OP_IN_EXPECT)
+		return false;
+	return (READ_ONCE(e->value) & e->mask) != pp->expected[done - 1];
 }
 
 /*

@@ -39,7 +39,7 @@ const char pvgen_host_abi_fingerprint[] = PVGEN_HOST_ABI_FINGERPRINT;
  * refused with PVGEN_ERR_BUSY, not recursed.
  */
 
-static _Thread_local bool serving;
+static __thread bool serving;
 
 static bool enter(void)
 {
@@ -304,7 +304,7 @@ static long run_batch(const struct pvgen_host *h, __u64 gpa, __u32 count)
 
 static_assert(PVGEN_RING_SLOTS * RING_SLOT_BYTES <= QUEUE_PAGE_SIZE,
 	      "the slots fit the page after the header");
-static_assert(PVGEN_RING_OP_MASK == QUEUE_PAGE_SIZE - 1,
+static_assert(PVGEN_RING_OP_MASK + 1 == PVGEN_QUEUE_ALIGN,
 	      "the operation sits below the page-aligned ring address");
 
 /* Tell the guest whether it must kick, or that the ring is broken. */

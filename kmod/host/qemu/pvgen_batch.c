@@ -35,6 +35,7 @@
 #include "hw/isa/isa.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
 #include "qom/object.h"
 #include "sysemu/tcg.h"
 #include "trace.h"
