@@ -44,6 +44,8 @@ public struct FeatureBit: Codable, Sendable, Hashable {
 public struct DoorbellTransport: Codable, Sendable, Hashable {
     public var port: UInt16
     public var magic: UInt32
+    /// Ports the doorbell decodes: it is a 32-bit register.
+    public static let width = 4
 
     public init(port: UInt16, magic: UInt32) {
         self.port = port
@@ -88,6 +90,8 @@ public struct RingTransport: Codable, Sendable, Hashable {
 
     /// The header page and the slot page.
     public static let pages = 2
+    /// Ports the ring port decodes: it is a 32-bit register.
+    public static let portWidth = 4
 }
 
 /// Bounds the host enforces on every queue.
@@ -154,4 +158,22 @@ public struct BatchABI: Codable, Sendable, Hashable {
     public var hypercalls: [Hypercall] { [probe, batch] + (ring.map { [$0.call] } ?? []) }
 
     public func opCode(for op: BatchOp) -> OpCode? { ops.first { $0.op == op } }
+
+    /// The ports of pvgen's own device: the doorbell and, with a ring, the ring port. No batch
+    /// may reach them (an entry that kicked the host would run inside the kick it came from),
+    /// so no device of the model may decode them.
+    public var ownPorts: [PortClaim] {
+        var claims = [
+            PortClaim(
+                field: "doorbell.port", ports: Int(doorbell.port)...(Int(doorbell.port) + DoorbellTransport.width - 1),
+                what: "the doorbell of pvgen's own device")
+        ]
+        if let ring {
+            claims.append(
+                PortClaim(
+                    field: "ring.port", ports: Int(ring.port)...(Int(ring.port) + RingTransport.portWidth - 1),
+                    what: "the ring port of pvgen's own device"))
+        }
+        return claims
+    }
 }
