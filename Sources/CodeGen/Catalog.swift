@@ -35,6 +35,7 @@ public struct Catalog: Codable, Sendable, Hashable {
         for (index, device) in devices.enumerated() {
             diagnostics += ModelValidator.validate(device, at: "devices[\(index)]")
         }
+        diagnostics += PortSpaceValidation.validate(self)
         if devices.filter({ $0.qemuType != nil }).count > 1 {
             diagnostics.append(Diagnostic(field: "devices", message: "only one device may name a qemu_type: the QEMU doorbell device serves one"))
         }

@@ -52,3 +52,14 @@ func pciIdentifier(vendor: UInt16, device: UInt16) -> String {
     }
     return hex4(vendor) + ":" + hex4(device)
 }
+
+/// Why a PCI vendor ID cannot be a real device's, or nil: 0xffff is what a configuration read
+/// of an empty slot returns (the PCI specification makes it invalid), and 0x0000 is assigned
+/// to no vendor (some boards read it from an empty slot too).
+func pciVendorProblem(_ vendor: UInt16) -> String? {
+    switch vendor {
+    case 0x0000: "vendor 0x0000 belongs to no PCI vendor (some boards read it from an empty slot); use the device's own vendor ID"
+    case 0xffff: "vendor 0xffff is what a read from an empty PCI slot returns (no device); use the device's own vendor ID"
+    default: nil
+    }
+}

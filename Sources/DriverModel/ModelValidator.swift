@@ -12,6 +12,7 @@ public enum ModelValidator {
         {
             report("name", problem)
         }
+        if let problem = pciVendorProblem(device.pciVendor) { report("pci_vendor", problem) }
         if device.blocks.isEmpty { report("blocks", "a device needs at least one I/O block") }
 
         for (index, block) in device.blocks.enumerated() {

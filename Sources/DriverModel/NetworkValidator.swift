@@ -10,6 +10,7 @@ public enum NetworkValidator {
         } else if let problem = ReservedNames.languageProblem(device.name) {
             report("name", problem)
         }
+        if let problem = pciVendorProblem(device.pciVendor) { report("pci_vendor", problem) }
         if !(0...5).contains(device.bar) { report("bar", "BAR \(device.bar) is outside 0...5") }
         if device.barSize < 4 || device.barSize & (device.barSize - 1) != 0 {
             report("bar_size", "\(device.barSize) bytes: a BAR's size is a power of two")

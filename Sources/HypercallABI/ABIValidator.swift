@@ -57,7 +57,14 @@ public enum ABIValidator {
             report("limits.max_entries", "the doorbell packs the count below the queue alignment \(abi.limits.queueAlignment)")
         }
         for op in BatchOp.allCases where abi.opCode(for: op) == nil { report("ops", "no op code for '\(op.rawValue)'") }
-        if Set(abi.ops.map(\.code)).count != abi.ops.count { report("ops", "two ops share a code") }
+        for (index, op) in abi.ops.enumerated() {
+            if let other = abi.ops[..<index].first(where: { $0.code == op.code }) {
+                report("ops[\(index)].code", "ops '\(other.op.rawValue)' and '\(op.op.rawValue)' share code \(op.code); each op needs its own")
+            }
+        }
+        for claim in abi.ownPorts where claim.ports.upperBound > 0xffff {
+            report(claim.field, "the 32-bit register at port 0x\(String(claim.ports.lowerBound, radix: 16)) runs past port 0xffff")
+        }
         if Set((abi.results + abi.errors).map(\.value)).count != abi.results.count + abi.errors.count {
             report("errors", "two statuses share a value")
         }
@@ -95,8 +102,10 @@ public enum ABIValidator {
         if Set([abi.probe.number, abi.batch.number, ring.call.number]).count != 3 {
             report("ring.call.number", "the ring hypercall needs a number of its own")
         }
-        if ring.port < abi.doorbell.port + 4 && abi.doorbell.port < ring.port + 4 {
-            report("ring.port", "port 0x\(String(ring.port, radix: 16)) overlaps the doorbell's 4 ports")
+        let own = abi.ownPorts.map(\.ports)  // the doorbell's, then the ring port's
+        let (doorbell, ringPorts) = (own[0], own[1])
+        if doorbell.overlaps(ringPorts) {
+            report("ring.port", "port 0x\(String(ring.port, radix: 16)) overlaps the doorbell's \(doorbell.count) ports")
         }
         if ring.slots < 1 || ring.slots & (ring.slots - 1) != 0 {
             report("ring.slots", "\(ring.slots) slots: a power of two, so free-running indexes wrap cleanly")

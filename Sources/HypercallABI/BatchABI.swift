@@ -44,6 +44,8 @@ public struct FeatureBit: Codable, Sendable, Hashable {
 public struct DoorbellTransport: Codable, Sendable, Hashable {
     public var port: UInt16
     public var magic: UInt32
+    /// Ports the doorbell decodes: it is a 32-bit register.
+    public static let width = 4
 
     public init(port: UInt16, magic: UInt32) {
         self.port = port
@@ -106,6 +108,8 @@ public struct RingTransport: Codable, Sendable, Hashable {
 
     /// The header page and the slot page.
     public static let pages = 2
+    /// Ports the ring port decodes: it is a 32-bit register.
+    public static let portWidth = 4
 
     /// The operations every ring needs, by name.
     public static let requiredOperations = ["kick", "attach", "detach"]
@@ -178,10 +182,27 @@ public struct BatchABI: Codable, Sendable, Hashable {
 
     public func opCode(for op: BatchOp) -> OpCode? { ops.first { $0.op == op } }
 
-    /// pvgen's own ports: the doorbell's 4 and the ring's 4. No batch entry and no modelled
-    /// device may touch them: an access to them from inside a batch would re-enter the host.
+    /// The ports of pvgen's own device: the doorbell and, with a ring, the ring port. No batch
+    /// may reach them (an entry that kicked the host would run inside the kick it came from),
+    /// so no device of the model may decode them.
+    public var ownPorts: [PortClaim] {
+        var claims = [
+            PortClaim(
+                field: "doorbell.port", ports: Int(doorbell.port)...(Int(doorbell.port) + DoorbellTransport.width - 1),
+                what: "the doorbell of pvgen's own device")
+        ]
+        if let ring {
+            claims.append(
+                PortClaim(
+                    field: "ring.port", ports: Int(ring.port)...(Int(ring.port) + RingTransport.portWidth - 1),
+                    what: "the ring port of pvgen's own device"))
+        }
+        return claims
+    }
+
+    /// pvgen's own ports as one window: the doorbell's and the ring port's. No batch entry may
+    /// touch them: an access to them from inside a batch would re-enter the host.
     public var portWindow: ClosedRange<Int> {
-        let starts = [Int(doorbell.port)] + (ring.map { [Int($0.port)] } ?? [])
-        return starts.min()!...(starts.max()! + 3)
+        ownPorts.map(\.ports.lowerBound).min()!...ownPorts.map(\.ports.upperBound).max()!
     }
 }

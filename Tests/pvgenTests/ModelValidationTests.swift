@@ -1,4 +1,4 @@
-import CodeGen
+@testable import CodeGen
 import DriverModel
 import HypercallABI
 import Testing
@@ -84,6 +84,117 @@ struct ModelValidationTests {
         #expect(overlapping.contains { $0.field == "abi.entry.fields[3].offset" })
         let size = diagnostics { $0.abi.entry.size = 20 }
         #expect(size.contains { $0.field == "abi.entry.size" })
+    }
+
+    @Test("pvgen's own device is the doorbell and the ring port, 4 ports each, from the ABI")
+    func ownPorts() {
+        let abi = Catalog.builtIn.abi
+        #expect(abi.ownPorts.map(\.ports) == [0x560...0x563, 0x564...0x567])
+        #expect(abi.ownPorts.map(\.field) == ["doorbell.port", "ring.port"])
+        var noRing = abi
+        noRing.ring = nil
+        #expect(noRing.ownPorts.map(\.ports) == [0x560...0x563])
+    }
+
+    @Test("a fixed block on any port of pvgen's own device is refused, the ports beside it are not")
+    func blockOnOwnDevice() {
+        let own = Catalog.builtIn.abi.ownPorts
+        let window = own.map(\.ports.lowerBound).min()!...own.map(\.ports.upperBound).max()!
+        let field = "devices[0].blocks[1].bases[1]"  // the secondary control block: one port
+        for port in (window.lowerBound - 1)...(window.upperBound + 1) {
+            let found = diagnostics { $0.devices[0].blocks[1].bases[1] = .fixed(UInt16(port)) }
+            if let claim = own.first(where: { $0.ports.contains(port) }) {
+                #expect(
+                    found == [Diagnostic(field: field, message: "port \(cHex(port)) overlaps \(PortSpaceValidation.span(claim.ports)), \(claim.what), which no batch may access; move it")],
+                    "port \(cHex(port))")
+            } else {
+                #expect(found == [], "port \(cHex(port))")
+            }
+        }
+        // A block that spans the window from below is refused too.
+        let spanning = diagnostics { $0.devices[0].blocks[0].bases[1] = .fixed(UInt16(window.lowerBound - 4)) }
+        #expect(spanning.contains { $0.field == "devices[0].blocks[0].bases[1]" && $0.message.contains("doorbell") })
+    }
+
+    @Test("the refused window follows the ABI's doorbell and ring ports")
+    func ownDeviceFollowsABI() {
+        let moved = { (catalog: inout Catalog) in
+            catalog.abi.doorbell.port = 0x600
+            catalog.abi.ring?.port = 0x604
+        }
+        #expect(diagnostics { moved(&$0); $0.devices[0].blocks[1].bases[1] = .fixed(0x562) } == [])
+        let found = diagnostics { moved(&$0); $0.devices[0].blocks[1].bases[1] = .fixed(0x606) }
+        #expect(found.map(\.field) == ["devices[0].blocks[1].bases[1]"])
+        #expect(found.first?.message.contains("0x604...0x607, the ring port") == true)
+    }
+
+    @Test("two devices whose fixed ports overlap are refused, naming the other device")
+    func devicesOverlap() {
+        let found = diagnostics {
+            var second = $0.devices[0]
+            second.name = "piix_ide_copy"
+            second.qemuType = nil
+            second.blocks = [second.blocks[1]]
+            second.blocks[0].bases = [.fixed(0x3f6)]
+            second.registers = second.registers.filter { $0.block == "ctl" }
+            second.sequences = []
+            $0.devices.append(second)
+        }
+        #expect(found == [Diagnostic(field: "devices[1].blocks[0].bases[0]", message: "port 0x3f6 overlaps block 'ctl' of channel 0 of device 'piix_ide' (devices[0])")])
+    }
+
+    /// A device kind with fixed ports, standing for the kinds issue 13 adds.
+    struct FixedPortNIC: FixedPortDecoder {
+        var name = "isa_nic"
+        var fixedPorts = [PortClaim(field: "ports", ports: 0x300...0x31f, what: "its I/O window")]
+    }
+
+    @Test("the port checks cover every device kind that decodes fixed ports")
+    func otherDeviceKinds() {
+        let reserved = Catalog.builtIn.abi.ownPorts
+        let ide: (path: String, decoder: any FixedPortDecoder) = ("devices[0]", Catalog.builtIn.devices[0])
+        #expect(PortSpaceValidation.validate([ide, ("network_devices[0]", FixedPortNIC())], reserved: reserved) == [])
+        let overIDE = FixedPortNIC(fixedPorts: [PortClaim(field: "ports", ports: 0x1f0...0x1ff, what: "its I/O window")])
+        #expect(
+            PortSpaceValidation.validate([ide, ("network_devices[0]", overIDE)], reserved: reserved) == [
+                Diagnostic(
+                    field: "network_devices[0].ports",
+                    message: "ports 0x1f0...0x1ff overlap block 'cmd' of channel 0 of device 'piix_ide' (devices[0])")
+            ])
+        let overOwn = FixedPortNIC(fixedPorts: [PortClaim(field: "ports", ports: 0x540...0x55f, what: "its I/O window"), PortClaim(field: "more", ports: 0x560...0x57f, what: "more")])
+        #expect(PortSpaceValidation.validate([("network_devices[0]", overOwn)], reserved: reserved).map(\.field) == ["network_devices[0].more"])
+        // The e1000 decodes memory only.
+        #expect(Catalog.builtIn.networkDevices?.first?.fixedPorts == [])
+    }
+
+    @Test("PCI vendor 0 and 0xffff are refused for every device kind")
+    func pciVendor() {
+        for vendor: UInt16 in [0, 0xffff] {
+            let found = diagnostics {
+                $0.devices[0].pciVendor = vendor
+                $0.networkDevices?[0].pciVendor = vendor
+            }
+            #expect(found.map(\.field) == ["devices[0].pci_vendor", "network_devices[0].pci_vendor"], "vendor \(vendor)")
+        }
+    }
+
+    @Test("two ops that share a code are named")
+    func opsShareCode() {
+        let found = diagnostics { $0.abi.ops[2].code = $0.abi.ops[0].code }
+        let (first, third) = (Catalog.builtIn.abi.ops[0], Catalog.builtIn.abi.ops[2])
+        #expect(found == [Diagnostic(field: "abi.ops[2].code", message: "ops '\(first.op.rawValue)' and '\(third.op.rawValue)' share code \(first.code); each op needs its own")])
+    }
+
+    @Test("a block of no ports is reported, not a crash of the port checks")
+    func emptyBlock() {
+        var catalog = Catalog.builtIn
+        catalog.devices[0].blocks[1].size = 0
+        catalog.devices[0].blocks[2].size = 0
+        #expect {
+            try Generator(catalog: catalog).generate()
+        } throws: { error in
+            (error as? InvalidModel)?.diagnostics.contains { $0.field == "devices[0].blocks[1].size" } == true
+        }
     }
 
     @Test("an invalid catalog generates nothing")

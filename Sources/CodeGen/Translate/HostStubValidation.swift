@@ -40,35 +40,22 @@ enum HostStubValidation {
             report("abi.\(field)", "\(value) is not a power of two")
         }
 
-        let doorbell = Int(abi.doorbell.port)
+        // Fixed ports (overlaps, pvgen's own device) are PortSpaceValidation's; BAR offsets are
+        // per device.
         for (deviceIndex, device) in catalog.devices.enumerated() {
             let path = "devices[\(deviceIndex)]"
             if device.registers.isEmpty { report("\(path).registers", "the host allowlist needs at least one register") }
-            var fixed: [(ClosedRange<Int>, String)] = []
             var inBars: [Int: [(ClosedRange<Int>, String)]] = [:]
             for (blockIndex, block) in device.blocks.enumerated() {
                 for (channel, base) in block.bases.enumerated() {
+                    guard case .pciBar(let bar, let offset) = base else { continue }
                     let field = "\(path).blocks[\(blockIndex)].bases[\(channel)]"
-                    switch base {
-                    case .fixed(let port):
-                        let ports = Int(port)...(Int(port) + block.size - 1)
-                        let shown = "\(cHex(ports.lowerBound))...\(cHex(ports.upperBound))"
-                        if ports.upperBound > 0xffff { report(field, "ports \(shown) run past 0xffff") }
-                        if ports.contains(doorbell) {
-                            report(field, "ports \(shown) contain the doorbell port \(cHex(doorbell)), which no batch may access")
-                        }
-                        if let clash = fixed.first(where: { $0.0.overlaps(ports) }) {
-                            report(field, "ports \(shown) overlap \(clash.1)")
-                        }
-                        fixed.append((ports, "block '\(block.name)' of channel \(channel)"))
-                    case .pciBar(let bar, let offset):
-                        if Int(offset) + block.size > 0x10000 { report(field, "offset \(offset) + \(block.size) ports exceed a 64 KiB BAR") }
-                        let ports = Int(offset)...(Int(offset) + block.size - 1)
-                        if let clash = inBars[bar, default: []].first(where: { $0.0.overlaps(ports) }) {
-                            report(field, "BAR\(bar) offsets \(ports) overlap \(clash.1)")
-                        }
-                        inBars[bar, default: []].append((ports, "block '\(block.name)' of channel \(channel)"))
+                    if Int(offset) + block.size > 0x10000 { report(field, "offset \(offset) + \(block.size) ports exceed a 64 KiB BAR") }
+                    let ports = Int(offset)...(Int(offset) + max(block.size, 1) - 1)
+                    if let clash = inBars[bar, default: []].first(where: { $0.0.overlaps(ports) }) {
+                        report(field, "BAR\(bar) offsets \(ports) overlap \(clash.1)")
                     }
+                    inBars[bar, default: []].append((ports, "block '\(block.name)' of channel \(channel)"))
                 }
             }
         }
