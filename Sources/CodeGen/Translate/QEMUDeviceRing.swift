@@ -12,11 +12,11 @@ extension QEMUDeviceTranslator {
     var ringMembers: [CMember] {
         [
             CMember("struct \(naming.host("ring"))", "ring", comment: "the ring, served on kicks only"),
-            CMember("uint32_t", "ignore_kicks", comment: "property, for tests: kicks still to ignore, as a late host would"),
+            CMember("uint32_t", "ignore_kicks", comment: "property, for tests: kicks to ignore"),
             CMember("uint64_t", "ring_attaches", comment: "rings attached"),
             CMember("uint64_t", "ring_detaches", comment: "rings let go, by the guest or by reset"),
             CMember("uint64_t", "ignored_kicks", comment: "kicks ignored for ignore-kicks"),
-            CMember("uint64_t", "saved_ring_gpa", comment: "the ring's state as migrated: vmstate needs uint64_t"),
+            CMember("uint64_t", "saved_ring_gpa", comment: "the ring as migrated"),
             CMember("uint32_t", "saved_ring_cons"),
             CMember("bool", "saved_ring_attached"),
             CMember("bool", "saved_ring_broken"),

@@ -47,7 +47,7 @@ struct QEMUDeviceTranslator {
                         CMember("MemoryRegion", "io"),
                         CMember("PCIDevice *", "pci", comment: "link: the \(qemuType) whose BARs the allowlist follows"),
                         CMember("bool", "hypercall", comment: "property: also serve VMCALL/VMMCALL"),
-                        CMember("bool", "busy", comment: "serving a call: a replayed access that re-enters is refused"),
+                        CMember("bool", "busy", comment: "serving a call: a re-entering access is refused"),
                         CMember("uint64_t", "doorbells", comment: "OUTs to the doorbell"),
                         CMember("uint64_t", "hypercalls", comment: "hypercalls served"),
                         CMember("uint64_t", "entries", comment: "entries completed"),

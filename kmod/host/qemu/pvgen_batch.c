@@ -56,18 +56,18 @@ struct PVGenBatchState {
     MemoryRegion io;
     PCIDevice *pci;  /* link: the piix3-ide whose BARs the allowlist follows */
     bool hypercall;  /* property: also serve VMCALL/VMMCALL */
-    bool busy;  /* serving a call: a replayed access that re-enters is refused */
+    bool busy;  /* serving a call: a re-entering access is refused */
     uint64_t doorbells;  /* OUTs to the doorbell */
     uint64_t hypercalls;  /* hypercalls served */
     uint64_t entries;  /* entries completed */
     uint64_t refused;  /* calls refused before any entry ran */
     uint64_t io_errors;  /* entries whose port access failed */
     struct pvgen_host_ring ring;  /* the ring, served on kicks only */
-    uint32_t ignore_kicks;  /* property, for tests: kicks still to ignore, as a late host would */
+    uint32_t ignore_kicks;  /* property, for tests: kicks to ignore */
     uint64_t ring_attaches;  /* rings attached */
     uint64_t ring_detaches;  /* rings let go, by the guest or by reset */
     uint64_t ignored_kicks;  /* kicks ignored for ignore-kicks */
-    uint64_t saved_ring_gpa;  /* the ring's state as migrated: vmstate needs uint64_t */
+    uint64_t saved_ring_gpa;  /* the ring as migrated */
     uint32_t saved_ring_cons;
     bool saved_ring_attached;
     bool saved_ring_broken;
