@@ -136,9 +136,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		enum op op = (enum op)((data[i] & 7) % OP_NR);
 
-		/* A kick attaches a new ring only when none is served. */
-		if ((op == OP_KICK_PORT || op == OP_KICK_CALL) &&
-		    (!ring_state.attached || ring_state.broken))
+		/*
+		 * Every ring call names its ring and an operation (attach,
+		 * kick, detach, or an unknown one); it may touch only the ring
+		 * it names. A poll touches the attached ring.
+		 */
+		__u32 ring_op = (arg >> 1) % 4;
+		bool was_attached = ring_state.attached && ring_state.gpa == gpa;
+
+		if (op == OP_KICK_PORT || op == OP_KICK_CALL)
 			ring_gpa = gpa;
 		else
 			ring_gpa = ring_state.gpa;
@@ -146,13 +152,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op) {
 		case OP_KICK_PORT:
 			ret = pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT,
-							     4, (__u32)gpa);
-			INVARIANT(ret <= 0, "a kick answers 0 or an error: %ld",
+							     4, (__u32)gpa | ring_op);
+			INVARIANT(ret <= 0, "a ring call answers 0 or an error: %ld",
 				  ret);
 			break;
 		case OP_KICK_CALL:
 			ret = pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
-							  gpa, 0, 0);
+							  gpa | ring_op, 0, 0);
 			INVARIANT(ret <= 0 && ret != ENOSYS_RET,
 				  "the ring call answers 0 or an error: %ld", ret);
 			break;
@@ -176,6 +182,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			ring()->prod += arg;
 			break;
+		}
+		if ((op == OP_KICK_PORT || op == OP_KICK_CALL) &&
+		    ring_op == PVGEN_RING_OP_DETACH && ret == 0) {
+			INVARIANT(!(ring_state.attached && ring_state.gpa == gpa),
+				  "a detached ring is still attached");
+			INVARIANT(!was_attached || ring_state.cons - cons <= PVGEN_RING_SLOTS,
+				  "a detach ran more than the ring holds");
 		}
 		if (ring_state.attached && ring_state.gpa == RGPA &&
 		    ring_state.cons != cons)

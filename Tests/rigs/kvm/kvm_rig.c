@@ -747,7 +747,7 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 		rig_lock(r);
 		/*
 		 * The ring as the guest module sets it up; the VMM stands in
-		 * for the guest's first kick, which attaches it.
+		 * for the guest's attach call.
 		 */
 		memset(ring, 0, sizeof(*ring));
 		ring->magic = PVGEN_RING_MAGIC;
@@ -755,7 +755,8 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 		ring->flags = PVGEN_RING_BROKEN;
 		memset(&r->ring_state, 0, sizeof(r->ring_state));
 		if (pvgen_host_handle_doorbell_out(&r->host, PVGEN_RING_PORT, 4,
-						   RIG_RING_GPA))
+						   RIG_RING_GPA |
+						   PVGEN_RING_OP_ATTACH))
 			die("the host stub did not attach the ring");
 		r->ring_batches = 0;
 		r->ring_stops = 0;
