@@ -140,9 +140,9 @@ struct VerifyTests {
         Mutation(
             name: "the argument register", side: .host, file: "host/lib/pvgen_host.c",
             edits: [
-                ("\t(void)a2;\n\tswitch (nr) {", "\t(void)a1;\n\tswitch (nr) {"),
-                ("if (a1 == 0 || a1 > PVGEN_MAX_ENTRIES)", "if (a2 == 0 || a2 > PVGEN_MAX_ENTRIES)"),
-                ("pvgen_host_run_batch(h, a0, (__u32)a1)", "pvgen_host_run_batch(h, a0, (__u32)a2)"),
+                ("\t(void)a2;\n\tif (!enter())", "\t(void)a1;\n\tif (!enter())"),
+                ("if (a1 && a1 <= PVGEN_MAX_ENTRIES)", "if (a2 && a2 <= PVGEN_MAX_ENTRIES)"),
+                ("ret = run_batch(h, a0, (__u32)a1)", "ret = run_batch(h, a0, (__u32)a2)"),
             ],
             section: "hypercall batch", field: "count register", guest: "rcx", host: "rdx"),
         Mutation(
