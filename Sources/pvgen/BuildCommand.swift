@@ -13,7 +13,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Kernel build tree (default: the running kernel's if installed, else the newest installed headers).")
     var kdir: String?
 
-    @Flag(name: .long, help: "Also run sparse (C=1).")
+    @Flag(name: .long, help: "Also run sparse on every source (C=2).")
     var sparse = false
 
     @Flag(name: .long, help: "Fail when the compiler prints any warning.")
@@ -32,20 +32,33 @@ struct BuildCommand: AsyncParsableCommand {
             .sorted()
         guard !modules.isEmpty else { throw ValidationError("No guest module (a folder with a Kbuild file) under \(guest.path).") }
 
-        var failed = false
+        // Every module is built, whatever happened to the ones before it; the closing line names
+        // each that failed, and why.
+        var failures: [String] = []
+        var warnings = 0
         for module in modules {
             let folder = guest.appendingPathComponent(module).standardizedFileURL.path
-            progress("kbuild: \(module) against \(kernel) (W=1\(sparse ? ", C=1" : ""))")
+            progress("kbuild: \(module) against \(kernel) (W=1\(sparse ? ", C=2" : ""))")
             let result = try await Kbuild.build(moduleDirectory: folder, kernelDirectory: kernel, sparse: sparse, debugInfo: debugInfo)
             for warning in result.warnings { progress(warning) }
+            warnings += result.warnings.count
             guard result.succeeded else {
                 FileHandle.standardError.write(Data(result.output.utf8))
                 progress("kbuild failed for \(module)")
-                failed = true
+                failures.append("\(module) (kbuild failed)")
                 continue
             }
-            if werror && !result.warnings.isEmpty { failed = true }
-            let info = try ModuleInfo.read(path: "\(folder)/\(module).ko")
+            if werror && !result.warnings.isEmpty {
+                failures.append("\(module) (\(count(result.warnings.count, "warning")), --werror)")
+            }
+            let info: ModuleInfo
+            do {
+                info = try ModuleInfo.read(path: "\(folder)/\(module).ko")
+            } catch {
+                progress("cannot read \(folder)/\(module).ko: \(error)")
+                failures.append("\(module) (no readable \(module).ko)")
+                continue
+            }
             print("\(info.name): \(folder)/\(module).ko")
             print("  license:   \(info.license ?? "-")")
             print("  vermagic:  \(info.vermagic ?? "-")")
@@ -55,8 +68,14 @@ struct BuildCommand: AsyncParsableCommand {
                 print("  parm:      \(parameter.name) (\(parameter.type)): \(parameter.description)")
             }
         }
-        if failed { throw ExitCode(1) }
+        guard failures.isEmpty else {
+            progress("\(failures.count) of \(count(modules.count, "module")) failed: \(failures.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        progress("built \(count(modules.count, "module")), \(count(warnings, "warning"))")
     }
+
+    func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
 
     func progress(_ line: String) {
         FileHandle.standardError.write(Data("[pvgen] \(line)\n".utf8))

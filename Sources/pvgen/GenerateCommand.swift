@@ -8,12 +8,14 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
-    @Option(name: .long, help: "Output folder; pvgen owns it and replaces it whole.")
+    @Option(
+        name: .long,
+        help: "Output folder: a new or empty one, or one pvgen generated (it holds \(OutputTree.markerPath)); replaced whole.")
     var out: String = "kmod"
 
     func run() async throws {
         let files = try Generator(catalog: try options.catalog()).generate()
-        try OutputTree.write(files, to: URL(fileURLWithPath: out))
+        try OutputTree.write(files, toPath: out)
         print("generated \(files.count) files in \(out)")
     }
 }
@@ -34,8 +36,15 @@ struct DiffCommand: AsyncParsableCommand {
         let difference = try await TreeDiff.unified(expected: expected, actual: actual, directory: directory)
         guard difference.isEmpty else {
             print(difference, terminator: "")
-            FileHandle.standardError.write(Data("\(directory) is stale: run `pvgen generate --out \(directory)`\n".utf8))
+            let model = options.model.map { "--model \(shellWord($0)) " } ?? ""
+            FileHandle.standardError.write(Data("\(directory) is stale: run `pvgen generate \(model)--out \(shellWord(directory))`\n".utf8))
             throw ExitCode(1)
         }
     }
+}
+
+/// `word` as one shell word: as it is when that is safe, else in single quotes.
+func shellWord(_ word: String) -> String {
+    let safe = !word.isEmpty && word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+=:,@".contains($0)) }
+    return safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -39,4 +39,18 @@ struct GoldenTreeTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("old/stale.c").path))
         #expect(try OutputTree.read(folder) == (try Generator(catalog: .builtIn).generate()))
     }
+
+    @Test("every generated tree carries the marker, one fixed line, and kmod/ has it")
+    func marker() throws {
+        let files = try Generator(catalog: .builtIn).generate()
+        #expect(files.filter { $0.path == OutputTree.markerPath } == [OutputTree.marker])
+        #expect(OutputTree.marker.contents == OutputTree.markerLine + "\n")
+        let checkedIn = try String(contentsOfFile: Repository.path("kmod/\(OutputTree.markerPath)"), encoding: .utf8)
+        #expect(checkedIn == OutputTree.marker.contents)
+        // Even a tree written from other files is marked, so the next run may replace it.
+        let folder = try Repository.scratch("marked").appendingPathComponent("out")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        try OutputTree.write([GeneratedFile(path: "a.c", contents: "x")], to: folder)
+        #expect(try OutputTree.read(folder).map(\.path) == [OutputTree.markerPath, "a.c"])
+    }
 }

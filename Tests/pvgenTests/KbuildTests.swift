@@ -47,6 +47,61 @@ struct KbuildTests {
         }
     }
 
+    @Test("an unchanged rebuild reports the first build's warnings; --werror fails both times; the closing line names every failed module")
+    func warningsOnRebuild() async throws {
+        let kernel = try #require(Kbuild.defaultKernelDirectory(), "no kernel headers under /lib/modules")
+        let tree = try Repository.scratch("kbuild-warnings")
+        defer { try? FileManager.default.removeItem(at: tree) }
+        let sources = [
+            "guest/warny/Kbuild": "obj-m := warny.o\n",
+            "guest/warny/warny.c": """
+                // SPDX-License-Identifier: GPL-2.0
+                #include <linux/module.h>
+                static int __init warny_init(void)
+                {
+                \tint unused;
+                \treturn 0;
+                }
+                module_init(warny_init);
+                MODULE_LICENSE("GPL");
+
+                """,
+            "guest/broken/Kbuild": "obj-m := broken.o\n",
+            "guest/broken/broken.c": "// SPDX-License-Identifier: GPL-2.0\nstatic int broken(void) { return nope; }\n",
+        ]
+        try OutputTree.writeFiles(sources.map { GeneratedFile(path: $0.key, contents: $0.value) }, under: tree)
+
+        for run in 1...2 {
+            let result = try await PVGenBinary.run("build", tree.path, "--kdir", kernel, "--werror")
+            #expect(result.status == 1, "run \(run)")
+            #expect(result.output.contains("  warnings:  1\n"), "run \(run):\n\(result.output)")
+            #expect(result.output.contains("warny.c:5:13: warning: unused variable"), "run \(run)")
+            #expect(
+                result.output.contains("[pvgen] 2 of 2 modules failed: broken (kbuild failed), warny (1 warning, --werror)\n"),
+                "run \(run):\n\(result.output)")
+        }
+
+        // The same through the library: nothing is recompiled, sparse runs on every source
+        // (C=2), and the recorded warning is reported.
+        let warny = tree.appendingPathComponent("guest/warny").path
+        let unchanged = try await Kbuild.build(moduleDirectory: warny, kernelDirectory: kernel, sparse: true)
+        #expect(unchanged.succeeded)
+        #expect(!unchanged.output.contains("CC [M]"), "\(unchanged.output)")
+        #expect(unchanged.output.contains("CHECK"))
+        #expect(unchanged.warnings.count == 1, "\(unchanged.warnings)")
+        // Without the record (a tree built by plain make), the module is cleaned and rebuilt.
+        try FileManager.default.removeItem(atPath: warny + "/" + Kbuild.warningRecord)
+        let rebuilt = try await Kbuild.build(moduleDirectory: warny, kernelDirectory: kernel)
+        #expect(rebuilt.output.contains("CC [M]  \(warny)/warny.o"))
+        #expect(rebuilt.warnings.count == 1, "\(rebuilt.warnings)")
+        // A copy of the built tree (as the verify tests make) counts the warning once.
+        let copy = tree.deletingLastPathComponent().appendingPathComponent(tree.lastPathComponent + "-copy")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        #expect(try await runCommand(["cp", "-a", tree.path, copy.path]).status == 0)
+        let copied = try await Kbuild.build(moduleDirectory: copy.appendingPathComponent("guest/warny").path, kernelDirectory: kernel)
+        #expect(copied.warnings.count == 1, "\(copied.warnings)")
+    }
+
     @Test("libkmod reads license, vermagic, parameters and the ABI fingerprint back from the .ko")
     func modinfo() async throws {
         let build = try await BuiltCatalog.shared.value
