@@ -14,20 +14,29 @@
  *
  * Guest memory is reached as x86 reaches it: an aligned 32-bit field with
  * one acquire load or release store, any other byte with a byte access
- * (x86-TSO orders every load as an acquire and every store as a release).
- * The host's callbacks and the test's guest threads both go through that
- * model, so ThreadSanitizer (make tsan) sees the ring's protocol as it is
- * and reports any access the protocol leaves unordered.
+ * (x86-TSO orders every load as an acquire and every store as a release),
+ * so that a second thread racing on it is no undefined behaviour.
+ *
+ * The ring's two-thread tests go further for ThreadSanitizer (make tsan):
+ * there only the ring's prod, cons and flags are atomic (acquire loads,
+ * release stores, on both sides), and the slots, counts and ret are plain
+ * memory. The ring's protocol is what orders every plain access, so TSan
+ * reports any slot or ret access that the host (or the test's guest) makes
+ * outside the order prod and cons give it.
  */
+#define _GNU_SOURCE	/* usleep(), clock_gettime() */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pvgen_abi.h"
 #include "pvgen_host.h"
@@ -122,6 +131,12 @@ static void log_mem(bool write, __u64 gpa, __u32 len)
 	vm.nmlog++;
 }
 
+/* The aligned 32-bit word of guest memory at @gpa. */
+static __u32 *word_at(__u64 gpa)
+{
+	return (__u32 *)(void *)&mem[gpa];
+}
+
 /* Guest memory as x86 reads and writes it: see the top of the file. */
 static void mem_load(void *dst, __u64 gpa, __u32 len)
 {
@@ -130,7 +145,7 @@ static void mem_load(void *dst, __u64 gpa, __u32 len)
 
 	while (len) {
 		if (!(gpa & 3) && len >= 4) {
-			w = __atomic_load_n((__u32 *)&mem[gpa], __ATOMIC_ACQUIRE);
+			w = __atomic_load_n(word_at(gpa), __ATOMIC_ACQUIRE);
 			memcpy(d, &w, 4);
 			d += 4;
 			gpa += 4;
@@ -150,7 +165,7 @@ static void mem_store(__u64 gpa, const void *src, __u32 len)
 	while (len) {
 		if (!(gpa & 3) && len >= 4) {
 			memcpy(&w, s, 4);
-			__atomic_store_n((__u32 *)&mem[gpa], w, __ATOMIC_RELEASE);
+			__atomic_store_n(word_at(gpa), w, __ATOMIC_RELEASE);
 			s += 4;
 			gpa += 4;
 			len -= 4;
@@ -164,12 +179,12 @@ static void mem_store(__u64 gpa, const void *src, __u32 len)
 /* One aligned 32-bit field of guest memory, as a guest thread reads it. */
 static __u32 mem_get32(__u64 gpa)
 {
-	return __atomic_load_n((__u32 *)&mem[gpa], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(word_at(gpa), __ATOMIC_ACQUIRE);
 }
 
 static void mem_put32(__u64 gpa, __u32 value)
 {
-	__atomic_store_n((__u32 *)&mem[gpa], value, __ATOMIC_RELEASE);
+	__atomic_store_n(word_at(gpa), value, __ATOMIC_RELEASE);
 }
 
 static int fake_read_guest(void *opaque, __u64 gpa, void *dst, __u32 len)
@@ -794,41 +809,99 @@ static void test_in_expect_missed_later(void)
 /* ---- the exitless ring ---- */
 
 #define RGPA		0x8000ULL	/* the ring's header page; slots at +4096 */
+#define RGPA2		(RGPA + PVGEN_RING_SIZE)	/* another ring's pages */
+#define RING_FIELD(f)	((__u64)offsetof(struct pvgen_ring, f))
+#define SLOT_GPA(gpa, slot) \
+	((gpa) + PVGEN_RING_SLOTS_OFFSET + (__u64)(slot) * PVGEN_MAX_ENTRIES * 16)
 
 static struct pvgen_host_ring ring_state;
 
+static struct pvgen_ring *ring_at_gpa(__u64 gpa)
+{
+	return (struct pvgen_ring *)&mem[gpa];
+}
+
 static struct pvgen_ring *ring_at(void)
 {
-	return (struct pvgen_ring *)&mem[RGPA];
+	return ring_at_gpa(RGPA);
 }
 
 static struct pvgen_io_entry *slot_at(__u32 slot, __u32 i)
 {
-	return entry_at(RGPA + PVGEN_RING_SLOTS_OFFSET,
-			slot * PVGEN_MAX_ENTRIES + i);
+	return entry_at(SLOT_GPA(RGPA, slot), i);
 }
 
-/* A zeroed ring with its magic, and a host that has a ring state. */
+/* A fresh header at @gpa, as the guest module writes it before attaching. */
+static void ring_init(__u64 gpa)
+{
+	memset(&mem[gpa], 0, PVGEN_RING_SIZE);
+	ring_at_gpa(gpa)->magic = PVGEN_RING_MAGIC;
+	ring_at_gpa(gpa)->nr_slots = PVGEN_RING_SLOTS;
+	ring_at_gpa(gpa)->flags = PVGEN_RING_BROKEN;
+}
+
+/* A fresh ring at RGPA, and a host that has a ring state. */
 static void ring_reset(void)
 {
 	vm_reset();
 	memset(&ring_state, 0, sizeof(ring_state));
 	host.ring = &ring_state;
-	memset(&mem[RGPA], 0, PVGEN_RING_SIZE);
-	ring_at()->magic = PVGEN_RING_MAGIC;
-	ring_at()->nr_slots = PVGEN_RING_SLOTS;
-	ring_at()->flags = PVGEN_RING_BROKEN;
+	ring_init(RGPA);
+	guest_done();
+}
+
+/* A ring call by hypercall: (gpa | op) in rbx. */
+static long ring_call(__u64 gpa, __u32 op)
+{
+	return pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, gpa | op, 0, 0);
+}
+
+/* The same through the ring port: a 32-bit OUT of (gpa | op). */
+static int ring_out(__u64 gpa, __u32 op)
+{
+	return pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 4,
+					      (__u32)(gpa | op));
 }
 
 /* Post one batch as the guest module does: fill the slot, count, prod. */
-static void ring_post(__u32 n, const struct pvgen_io_entry *e)
+static void ring_post_at(__u64 gpa, __u32 n, const struct pvgen_io_entry *e)
 {
-	struct pvgen_ring *r = ring_at();
+	struct pvgen_ring *r = ring_at_gpa(gpa);
 	__u32 slot = r->prod % PVGEN_RING_SLOTS;
 
-	memcpy(slot_at(slot, 0), e, n * sizeof(*e));
+	memcpy(entry_at(SLOT_GPA(gpa, slot), 0), e, n * sizeof(*e));
 	r->count[slot] = n;
 	r->prod++;
+}
+
+static void ring_post(__u32 n, const struct pvgen_io_entry *e)
+{
+	ring_post_at(RGPA, n, e);
+}
+
+/* Forget what the logs hold: the checks after it see what follows. */
+static void logs_clear(void)
+{
+	vm.nmlog = 0;
+	vm.ntrace = 0;
+	vm.nwrites = 0;
+}
+
+/* Since logs_clear(): no guest memory and no port was touched. */
+static void check_untouched(void)
+{
+	CHECK_EQ(vm.nmlog, 0);
+	CHECK_EQ(vm.ntrace, 0);
+}
+
+/* Since logs_clear(): exactly one access, a 4-byte write of @gpa's flags. */
+static void check_only_flags_written(__u64 gpa)
+{
+	CHECK_EQ(vm.nmlog, 1);
+	CHECK(vm.mlog[0].write);
+	CHECK_EQ(vm.mlog[0].gpa, gpa + RING_FIELD(flags));
+	CHECK_EQ(vm.mlog[0].len, 4);
+	CHECK_EQ(vm.ntrace, 0);
 }
 
 static void test_ring_attach_by_port_and_call(void)
@@ -843,8 +916,9 @@ static void test_ring_attach_by_port_and_call(void)
 	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
 					     PVGEN_ABI_VERSION, 0, 0),
 		 PVGEN_FEATURE_BATCH);
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 ENOSYS_RET);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), ENOSYS_RET);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_ATTACH), PVGEN_ERR_PORT);
+	check_refused(0);
 	host.ring = &ring_state;
 	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
 					     PVGEN_ABI_VERSION, 0, 0),
@@ -852,39 +926,125 @@ static void test_ring_attach_by_port_and_call(void)
 	CHECK_EQ(pvgen_host_handle_doorbell_in(&host, PVGEN_RING_PORT, 4,
 					       &value), 0);
 	CHECK_EQ(value, PVGEN_RING_MAGIC);
-	/* The first kick attaches: BROKEN goes, NEED_KICK says nobody polls. */
-	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 4,
-						RGPA), 0);
+	/* The attach: BROKEN goes, NEED_KICK says nobody polls. */
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_ATTACH), 0);
 	CHECK(ring_state.attached);
+	CHECK_EQ(ring_state.gpa, RGPA);
 	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
 	CHECK_EQ(pvgen_host_ring_set_polled(&host, true), 0);
 	CHECK_EQ(ring_at()->flags, 0);
-	/* A second ring is refused, the first stays. */
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
-					     RGPA + 0x2000, 0, 0),
-		 PVGEN_ERR_RANGE);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+	/* A second ring is refused untouched; the first stays. */
+	ring_init(RGPA2);
+	guest_done();
+	logs_clear();
+	CHECK_EQ(ring_call(RGPA2, PVGEN_RING_OP_ATTACH), PVGEN_ERR_RANGE);
+	check_refused(0);
 	CHECK_EQ(ring_state.gpa, RGPA);
+	CHECK(ring_state.attached);
+	/* Once the first is detached, the hypercall attaches the second. */
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), 0);
+	CHECK_EQ(ring_call(RGPA2, PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(ring_state.gpa, RGPA2);
+	/* The poller's word is kept across attachments. */
+	CHECK_EQ(ring_at_gpa(RGPA2)->flags, 0);
 }
 
 static void test_ring_attach_refusals(void)
 {
 	ring_reset();
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA + 16,
-					     0, 0), PVGEN_ERR_ALIGN);
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
-					     MEM_SIZE - 0x1000, 0, 0),
+	/* Both pages inside guest memory, checked before any access. */
+	CHECK_EQ(ring_call(MEM_SIZE - 0x1000, PVGEN_RING_OP_ATTACH),
 		 PVGEN_ERR_RANGE);
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING,
-					     ~0ULL & ~0xfffULL, 0, 0),
+	CHECK_EQ(ring_call(MEM_SIZE, PVGEN_RING_OP_ATTACH), PVGEN_ERR_RANGE);
+	CHECK_EQ(ring_call(~0ULL & ~0xfffULL, PVGEN_RING_OP_ATTACH),
 		 PVGEN_ERR_RANGE);
+	/* The port carries 32 bits: the last two pages below 4 GiB. */
+	CHECK_EQ(ring_out(0xffffe000ULL, PVGEN_RING_OP_ATTACH),
+		 PVGEN_ERR_RANGE);
+	check_refused(0);
+	/* The header's magic and slot count are this ABI's. */
 	ring_at()->nr_slots = 8;
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 PVGEN_ERR_VERSION);
+	guest_done();
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), PVGEN_ERR_VERSION);
+	ring_at()->nr_slots = PVGEN_RING_SLOTS;
+	ring_at()->magic ^= 1;
+	guest_done();
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_ATTACH), PVGEN_ERR_VERSION);
+	CHECK(!ring_state.attached);
+	check_refused(4);		/* magic and slots, then cons, twice */
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
+	/* A header the VMM cannot read, or whose flags it cannot write. */
+	ring_at()->magic = PVGEN_RING_MAGIC;
+	vm.read_fails = true;
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), PVGEN_ERR_RANGE);
+	vm.read_fails = false;
+	vm.write_fails = true;
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), PVGEN_ERR_RANGE);
+	CHECK(!ring_state.attached);
+	vm.write_fails = false;
+	/* The ring's port takes a 32-bit OUT, like the doorbell. */
+	logs_clear();
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 2,
+						RGPA | PVGEN_RING_OP_ATTACH),
+		 PVGEN_ERR_WIDTH);
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 1,
+						PVGEN_RING_OP_ATTACH),
+		 PVGEN_ERR_WIDTH);
+	check_untouched();
+	CHECK(!ring_state.attached);
+}
+
+/* ABI 3: a kick never attaches; only the attached ring's kick runs it. */
+static void test_ring_kick_needs_attach(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	ring_post(1, &e);
+	guest_done();
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	check_refused(0);
 	CHECK(!ring_state.attached);
 	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
-	/* The ring's kick is a 32-bit OUT like the doorbell. */
-	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 2,
-						RGPA), PVGEN_ERR_WIDTH);
+
+	/* Attached, a kick naming another gpa is refused untouched. */
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	guest_done();
+	logs_clear();
+	CHECK_EQ(ring_call(RGPA2, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(ring_out(0, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	check_refused(0);
+	/* The attach took prod and cons from the header: the kick runs the batch posted before it. */
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_KICK), 0);
+	CHECK_EQ(vm.ntrace, 1);
+	CHECK_EQ(ring_at()->cons, 1);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+}
+
+/* An operation code the ABI does not have touches nothing. */
+static void test_ring_unknown_op(void)
+{
+	static const __u32 ops[] = { 3, 4, 7, 0x10, 0x800, PVGEN_RING_OP_MASK };
+	size_t i;
+
+	ring_reset();
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		CHECK_EQ(ring_call(RGPA, ops[i]), PVGEN_ERR_OP);
+		CHECK_EQ(ring_out(RGPA, ops[i]), PVGEN_ERR_OP);
+	}
+	check_refused(0);
+	CHECK(!ring_state.attached);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	guest_done();
+	logs_clear();
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		CHECK_EQ(ring_call(RGPA, ops[i]), PVGEN_ERR_OP);
+	check_refused(0);
+	CHECK(ring_state.attached);
 }
 
 /* Posted slots run in order, each once; ret and cons come back. */
@@ -895,8 +1055,7 @@ static void test_ring_poll_runs_posted_slots(void)
 
 	ring_reset();
 	vm.in_value[0x1f7] = 0x50;
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
 	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
 	pvgen_entry_init(&e[0], PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
 	pvgen_entry_init(&e[1], PVGEN_OP_IN, 1, 0x1f7, 0, 0);
@@ -917,12 +1076,16 @@ static void test_ring_poll_runs_posted_slots(void)
 	CHECK_EQ(pvgen_host_ring_poll(&host), 2);
 	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
 	CHECK_EQ(vm.ntrace, 16);
-	/* A kick runs what is posted too. */
+	/* A kick runs what is posted too, before it returns. */
 	ring_post(1, e);
-	CHECK_EQ(pvgen_host_handle_doorbell_out(&host, PVGEN_RING_PORT, 4,
-						RGPA), 0);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), 0);
 	CHECK_EQ(ring_at()->cons, 9);
 	CHECK_EQ(vm.ntrace, 17);
+	ring_post(1, e);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_KICK), 0);
+	CHECK_EQ(ring_at()->cons, 10);
+	CHECK_EQ(vm.ntrace, 18);
+	check_confined(RGPA, PVGEN_RING_SIZE);
 }
 
 /* A bad batch in a slot gets its error in ret; the ring goes on. */
@@ -931,8 +1094,7 @@ static void test_ring_bad_slot_is_refused_alone(void)
 	struct pvgen_io_entry e;
 
 	ring_reset();
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
 	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x80, 0x25, 0);
 	ring_post(1, &e);
 	ring_at()->count[0] = PVGEN_MAX_ENTRIES + 1;
@@ -942,6 +1104,7 @@ static void test_ring_bad_slot_is_refused_alone(void)
 	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
 	CHECK_EQ(ring_at()->ret[1], PVGEN_ERR_PORT);
 	CHECK_EQ(vm.ntrace, 0);
+	check_confined(RGPA, PVGEN_RING_SIZE);
 }
 
 /* prod more than a ring ahead: broken, nothing runs, and it stays so. */
@@ -950,8 +1113,7 @@ static void test_ring_hostile_prod(void)
 	struct pvgen_io_entry e;
 
 	ring_reset();
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
 	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
 	ring_post(1, &e);
 	ring_at()->prod = PVGEN_RING_SLOTS + 1;
@@ -960,13 +1122,314 @@ static void test_ring_hostile_prod(void)
 	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
 	CHECK_EQ(vm.ntrace, 0);
 	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_RANGE);
+	CHECK_EQ(vm.ntrace, 0);
 	/* prod behind cons wraps to a huge distance: broken as well. */
 	ring_reset();
-	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_RING, RGPA, 0, 0),
-		 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
 	ring_at()->prod = (__u32)-1;
 	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
 	CHECK_EQ(vm.ntrace, 0);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+}
+
+/*
+ * Detach runs what is posted, writes DETACHED last, and from then on nothing
+ * of the host touches the ring's pages: not a poll, not a kick, not the
+ * poller's set_polled, whatever the guest posts after it.
+ */
+static void test_ring_detach_runs_posted_then_lets_go(void)
+{
+	struct pvgen_io_entry e[2];
+	const struct mem_access *last;
+
+	ring_reset();
+	vm.in_value[0x1f7] = 0x50;
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	pvgen_entry_init(&e[0], PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	pvgen_entry_init(&e[1], PVGEN_OP_IN, 1, 0x1f7, 0, 0);
+	ring_post(2, e);
+	ring_post(1, e);
+	logs_clear();
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_DETACH), 0);
+	/* Both posted batches ran, in order, before the answer. */
+	CHECK_EQ(vm.ntrace, 3);
+	CHECK_EQ(vm.trace[0].port, 0x1f6);
+	CHECK_EQ(vm.trace[1].port, 0x1f7);
+	CHECK_EQ(vm.trace[2].port, 0x1f6);
+	CHECK_EQ(ring_at()->cons, 2);
+	CHECK_EQ(ring_at()->ret[0], 2);
+	CHECK_EQ(ring_at()->ret[1], 1);
+	CHECK_EQ(slot_at(0, 1)->value, 0x50);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_DETACHED);
+	CHECK(!ring_state.attached);
+	/* The flag is the detach's last access to guest memory. */
+	CHECK(vm.nmlog >= 1 && vm.nmlog <= MAX_LOG);
+	last = &vm.mlog[vm.nmlog - 1];
+	CHECK(last->write);
+	CHECK_EQ(last->gpa, RGPA + RING_FIELD(flags));
+	check_confined(RGPA, PVGEN_RING_SIZE);
+
+	ring_post(2, e);
+	guest_done();
+	logs_clear();
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, true), 0);
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, false), 0);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					     PVGEN_ABI_VERSION, 0, 0),
+		 PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING);
+	check_untouched();
+	CHECK(!memcmp(mem, snap, sizeof(mem)));
+	/* A second detach answers alike and rewrites only the flag. */
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), 0);
+	check_only_flags_written(RGPA);
+}
+
+/* A broken ring's detach runs nothing: cons says what ran before it broke. */
+static void test_ring_detach_broken_runs_nothing(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	ring_post(1, &e);
+	ring_at()->prod += PVGEN_RING_SLOTS;
+	CHECK_EQ(pvgen_host_ring_poll(&host), PVGEN_ERR_RANGE);
+	CHECK(ring_state.broken);
+	logs_clear();
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), 0);
+	check_only_flags_written(RGPA);
+	CHECK_EQ(ring_at()->cons, 1);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_DETACHED);
+	CHECK(!ring_state.attached);
+	CHECK(!ring_state.broken);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+}
+
+/*
+ * A detach of a ring the host does not hold (none attached, or another one)
+ * answers 0 and writes DETACHED there, once the pages are known to be guest
+ * memory; the attached ring stays as it was.
+ */
+static void test_ring_detach_not_held(void)
+{
+	ring_reset();
+	ring_init(RGPA2);
+	guest_done();
+	CHECK_EQ(ring_call(RGPA2, PVGEN_RING_OP_DETACH), 0);
+	check_only_flags_written(RGPA2);
+	CHECK_EQ(ring_at_gpa(RGPA2)->flags, PVGEN_RING_DETACHED);
+	CHECK(!ring_state.attached);
+
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	ring_at_gpa(RGPA2)->flags = PVGEN_RING_BROKEN;
+	guest_done();
+	logs_clear();
+	CHECK_EQ(ring_out(RGPA2, PVGEN_RING_OP_DETACH), 0);
+	check_only_flags_written(RGPA2);
+	CHECK(ring_state.attached);
+	CHECK_EQ(ring_state.gpa, RGPA);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
+
+	/* Pages outside guest memory: refused before any access. */
+	logs_clear();
+	CHECK_EQ(ring_call(MEM_SIZE - 0x1000, PVGEN_RING_OP_DETACH),
+		 PVGEN_ERR_RANGE);
+	CHECK_EQ(ring_call(~0ULL & ~0xfffULL, PVGEN_RING_OP_DETACH),
+		 PVGEN_ERR_RANGE);
+	check_untouched();
+	CHECK(ring_state.attached);
+
+	/* A flag the VMM cannot write: the host has let the ring go all the same. */
+	vm.write_fails = true;
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), PVGEN_ERR_RANGE);
+	CHECK(!ring_state.attached);
+	vm.write_fails = false;
+	logs_clear();
+	CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+	check_untouched();
+}
+
+/* After a detach, another gpa attaches and the old ring is never touched. */
+static void test_ring_new_gpa_after_detach(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	ring_init(RGPA2);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	ring_post(1, &e);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), 0);
+	CHECK_EQ(vm.ntrace, 1);
+	CHECK_EQ(ring_out(RGPA2, PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(ring_state.gpa, RGPA2);
+	CHECK_EQ(ring_state.cons, 0);
+	CHECK_EQ(ring_at_gpa(RGPA2)->flags, PVGEN_RING_NEED_KICK);
+	/* The old ring's guest posts on: nothing of it runs. */
+	ring_post(1, &e);
+	guest_done();
+	logs_clear();
+	ring_post_at(RGPA2, 1, &e);
+	ring_post_at(RGPA2, 1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 2);
+	CHECK_EQ(ring_at_gpa(RGPA2)->cons, 2);
+	CHECK_EQ(vm.ntrace, 2);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), PVGEN_ERR_DETACHED);
+	CHECK_EQ(vm.ntrace, 2);
+	check_confined(RGPA2, PVGEN_RING_SIZE);
+}
+
+/*
+ * The reproduced bug: after rmmod/insmod the guest module gets the same page
+ * back with a fresh header (prod and cons 0) while the host still holds the
+ * old attachment, 3 batches on. Re-attaching the attached gpa starts over
+ * from the header's indices; before ABI 3 the host saw a gap and broke it.
+ */
+static void test_ring_reattach_same_gpa(void)
+{
+	struct pvgen_io_entry e;
+	__u32 i;
+
+	ring_reset();
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	for (i = 0; i < 3; i++)
+		ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 3);
+	CHECK_EQ(ring_state.cons, 3);
+
+	ring_init(RGPA);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(ring_state.cons, 0);
+	CHECK(!ring_state.broken);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
+	ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	CHECK_EQ(ring_at()->cons, 1);
+	CHECK_EQ(ring_at()->ret[0], 1);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
+
+	/* A header that says 7 batches ran: the host goes on from 7. */
+	ring_init(RGPA);
+	ring_at()->prod = 7;
+	ring_at()->cons = 7;
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(ring_state.cons, 7);
+	ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	CHECK_EQ(ring_at()->cons, 8);
+	CHECK_EQ(ring_at()->ret[7 % PVGEN_RING_SLOTS], 1);
+
+	/* The clean way, detach then attach, gives the same. */
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_DETACH), 0);
+	ring_init(RGPA);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	ring_post(1, &e);
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), 0);
+	CHECK_EQ(ring_at()->cons, 1);
+	CHECK_EQ(vm.ntrace, 6);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+}
+
+/*
+ * The host's cons moves before anything is written back: a write of the
+ * entries, ret or cons that fails never makes the next poll run the slot
+ * again.
+ */
+static void test_ring_cons_before_write_back(void)
+{
+	static const struct {
+		const char	*what;
+		__u64		gpa;
+		long		poll;
+	} fails[] = {
+		{ "result", SLOT_GPA(RGPA, 0) + 12, 1 },
+		{ "ret", RGPA + RING_FIELD(ret), PVGEN_ERR_RANGE },
+		{ "cons", RGPA + RING_FIELD(cons), PVGEN_ERR_RANGE },
+	};
+	struct pvgen_io_entry e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fails); i++) {
+		ring_reset();
+		CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+		pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+		ring_post(1, &e);
+		vm.write_fail_gpa = fails[i].gpa;
+		CHECK_EQ(pvgen_host_ring_poll(&host), fails[i].poll);
+		CHECK_EQ(vm.ntrace, 1);
+		CHECK_EQ(ring_state.cons, 1);
+		vm.write_fail_gpa = ~0ULL;
+		CHECK_EQ(pvgen_host_ring_poll(&host), 0);
+		CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), 0);
+		CHECK_EQ(vm.ntrace, 1);
+		/* The next batch runs once, and cons catches up. */
+		pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe1, 0);
+		ring_post(1, &e);
+		CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), 0);
+		CHECK_EQ(vm.ntrace, 2);
+		CHECK_EQ(vm.trace[1].value, 0xe1);
+		CHECK_EQ(ring_at()->cons, 2);
+		CHECK_EQ(ring_at()->ret[1], 1);
+		check_confined(RGPA, PVGEN_RING_SIZE);
+		if (cur_failed) {
+			fprintf(stderr, "  with the %s write failing\n",
+				fails[i].what);
+			return;
+		}
+	}
+}
+
+/*
+ * set_polled(false) writes NEED_KICK, then (after a full fence) polls once
+ * more itself: what the guest posted while it still saw a poller runs.
+ */
+static void test_ring_set_polled_false_polls(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	/* Not attached: the word is kept, the ring untouched. */
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, true), 0);
+	check_refused(0);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(ring_at()->flags, 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	ring_post(1, &e);
+	ring_post(1, &e);
+	logs_clear();
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, false), 0);
+	CHECK_EQ(vm.ntrace, 2);
+	CHECK_EQ(ring_at()->cons, 2);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_NEED_KICK);
+	/* The flag is written before prod is read. */
+	CHECK(vm.nmlog >= 2);
+	CHECK(vm.mlog[0].write);
+	CHECK_EQ(vm.mlog[0].gpa, RGPA + RING_FIELD(flags));
+	CHECK(!vm.mlog[1].write);
+	CHECK_EQ(vm.mlog[1].gpa, RGPA + RING_FIELD(prod));
+	/* Polled again: no last poll, only the flag. */
+	ring_post(1, &e);
+	logs_clear();
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, true), 0);
+	check_only_flags_written(RGPA);
+	/* A broken ring says so, and the last poll's error comes back. */
+	ring_at()->prod += PVGEN_RING_SLOTS + 1;
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, false), PVGEN_ERR_RANGE);
+	CHECK_EQ(ring_at()->flags, PVGEN_RING_BROKEN);
+	CHECK_EQ(vm.ntrace, 0);
+	/* Without a ring state there is nothing to set. */
+	host.ring = NULL;
+	CHECK_EQ(pvgen_host_ring_set_polled(&host, false), PVGEN_ERR_RANGE);
+	check_confined(RGPA, PVGEN_RING_SIZE);
 }
 
 static void test_rmw_bmdma(void)
@@ -1304,6 +1767,72 @@ static void test_err_doorbell_port_despite_allowlist(void)
 	guest_done();
 	check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
 		  PVGEN_ERR_PORT, 1);
+}
+
+/*
+ * pvgen's own ports (0x560-0x567: doorbell and ring) are refused in every
+ * entry whose bytes reach them, whatever the allowlist says: an access there
+ * from inside a batch would start a nested batch or ring call.
+ */
+static void test_err_port_window_despite_allowlist(void)
+{
+	static const struct pvgen_host_port_range all[] = {
+		{ 0, 0xffff, PVGEN_HOST_WIDTH_ALL },
+	};
+	static const struct { __u16 port; __u8 width; } refused[] = {
+		{ 0x560, 1 }, { 0x560, 4 }, { 0x561, 2 }, { 0x564, 4 },
+		{ 0x564, 1 }, { 0x566, 2 }, { 0x567, 1 }, { 0x567, 4 },
+		{ 0x55e, 4 }, { 0x55d, 4 }, { 0x55f, 2 },
+	};
+	static const struct { __u16 port; __u8 width; } allowed[] = {
+		{ 0x55c, 4 }, { 0x55e, 2 }, { 0x55f, 1 }, { 0x568, 1 },
+		{ 0x568, 4 },
+	};
+	struct pvgen_io_entry e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		setup_lba48();
+		host.ports = all;
+		host.nr_ports = ARRAY_SIZE(all);
+		pvgen_entry_init(entry_at(QGPA, LBA48_COUNT - 1), PVGEN_OP_OUT,
+				 refused[i].width, refused[i].port, 0, 0);
+		guest_done();
+		check_err(pvgen_host_run_batch(&host, QGPA, LBA48_COUNT),
+			  PVGEN_ERR_PORT, 1);
+		check_all_pending(QGPA, LBA48_COUNT);
+		if (cur_failed) {
+			fprintf(stderr, "  at port %#x, width %u\n",
+				refused[i].port, refused[i].width);
+			return;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(allowed); i++) {
+		vm_reset();
+		host.ports = all;
+		host.nr_ports = ARRAY_SIZE(all);
+		pvgen_entry_init(entry_at(QGPA, 0), PVGEN_OP_OUT,
+				 allowed[i].width, allowed[i].port, 0, 0);
+		guest_done();
+		CHECK_EQ(pvgen_host_run_batch(&host, QGPA, 1), 1);
+		CHECK_EQ(vm.ntrace, 1);
+		CHECK_EQ(vm.trace[0].port, allowed[i].port);
+	}
+
+	/*
+	 * The recursion this stops: a ring slot that writes the ring port
+	 * would kick the ring from inside its own poll.
+	 */
+	ring_reset();
+	host.ports = all;
+	host.nr_ports = ARRAY_SIZE(all);
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 4, PVGEN_RING_PORT,
+			 (__u32)RGPA | PVGEN_RING_OP_KICK, 0);
+	ring_post(1, &e);
+	CHECK_EQ(pvgen_host_ring_poll(&host), 1);
+	CHECK_EQ(ring_at()->ret[0], PVGEN_ERR_PORT);
+	CHECK_EQ(vm.ntrace, 0);
 }
 
 static void test_err_reserved(void)
@@ -1664,6 +2193,485 @@ static void test_queue_rewritten_by_second_thread(void)
 			ran && refused ? "" : " (the racer did not interleave)");
 }
 
+/* ---- re-entry from a device callback ---- */
+
+#define QGPA2		0x5000ULL	/* another vCPU's queue page */
+#define NR_REENTRY	8
+
+static long reentry_ret[NR_REENTRY];
+static int reentries;
+
+/*
+ * A device callback that reaches every entry point of the stub again, as a
+ * VMM whose port dispatcher routes a replayed access back to its own pvgen
+ * device would (on the first OUT only).
+ */
+static void reenter(struct fake_vm *v)
+{
+	(void)v;
+	if (reentries++)
+		return;
+	reentry_ret[0] = pvgen_host_run_batch(&host, QGPA, 1);
+	reentry_ret[1] = pvgen_host_handle_hypercall(&host, PVGEN_HC_BATCH,
+						     QGPA, 1, 0);
+	reentry_ret[2] = pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+						     PVGEN_ABI_VERSION, 0, 0);
+	reentry_ret[3] = pvgen_host_handle_doorbell_out(&host,
+							PVGEN_DOORBELL_PORT, 4,
+							doorbell_value(QGPA, 1));
+	reentry_ret[4] = ring_out(RGPA, PVGEN_RING_OP_KICK);
+	reentry_ret[5] = ring_call(RGPA, PVGEN_RING_OP_DETACH);
+	reentry_ret[6] = pvgen_host_ring_poll(&host);
+	reentry_ret[7] = pvgen_host_ring_set_polled(&host, false);
+}
+
+static void check_reentries_busy(void)
+{
+	int i;
+
+	CHECK(reentries > 0);
+	for (i = 0; i < NR_REENTRY; i++) {
+		CHECK_EQ(reentry_ret[i], PVGEN_ERR_BUSY);
+		if (cur_failed) {
+			fprintf(stderr, "  re-entry %d\n", i);
+			return;
+		}
+	}
+}
+
+/*
+ * Every entry point called from inside a callback answers PVGEN_ERR_BUSY and
+ * touches nothing; the outer batch completes as if nothing had happened, and
+ * the guard is released when it returns.
+ */
+static void test_busy_guard_in_batch(void)
+{
+	__u32 n = setup_lba48();
+
+	memset(&ring_state, 0, sizeof(ring_state));
+	host.ring = &ring_state;
+	reentries = 0;
+	vm.after_out = reenter;
+	check_lba48_done(pvgen_host_handle_doorbell_out(&host,
+							PVGEN_DOORBELL_PORT, 4,
+							doorbell_value(QGPA, n)));
+	check_reentries_busy();
+	vm.after_out = NULL;
+	logs_clear();
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	CHECK_EQ(pvgen_host_handle_hypercall(&host, PVGEN_HC_PROBE,
+					     PVGEN_ABI_VERSION, 0, 0),
+		 PVGEN_FEATURE_BATCH | PVGEN_FEATURE_RING);
+}
+
+/* The same from a ring slot: its poll runs each slot once, no nested poll. */
+static void test_busy_guard_in_ring(void)
+{
+	struct pvgen_io_entry e;
+
+	ring_reset();
+	CHECK_EQ(ring_call(RGPA, PVGEN_RING_OP_ATTACH), 0);
+	pvgen_entry_init(&e, PVGEN_OP_OUT, 1, 0x1f6, 0xe0, 0);
+	ring_post(1, &e);
+	ring_post(1, &e);
+	reentries = 0;
+	vm.after_out = reenter;
+	CHECK_EQ(pvgen_host_ring_poll(&host), 2);
+	check_reentries_busy();
+	CHECK_EQ(vm.ntrace, 2);
+	CHECK_EQ(ring_at()->cons, 2);
+	CHECK(ring_state.attached);
+	/* And from a kick. */
+	ring_post(1, &e);
+	reentries = 0;
+	CHECK_EQ(ring_out(RGPA, PVGEN_RING_OP_KICK), 0);
+	check_reentries_busy();
+	CHECK_EQ(vm.ntrace, 3);
+	CHECK_EQ(ring_at()->cons, 3);
+	CHECK(ring_state.attached);
+	check_confined(RGPA, PVGEN_RING_SIZE);
+}
+
+static void *other_vcpu(void *arg)
+{
+	*(long *)arg = pvgen_host_run_batch(&host, QGPA2, 1);
+	return NULL;
+}
+
+static long other_ret;
+
+/* From inside a callback, another thread (another vCPU) calls the stub. */
+static void call_from_other_thread(struct fake_vm *v)
+{
+	pthread_t thread;
+
+	(void)v;
+	if (reentries++)
+		return;
+	other_ret = 0;
+	if (pthread_create(&thread, NULL, other_vcpu, &other_ret)) {
+		other_ret = -1000000;
+		return;
+	}
+	pthread_join(thread, NULL);
+}
+
+/* The guard is per thread: a vCPU is never refused for another's call. */
+static void test_busy_guard_is_per_thread(void)
+{
+	__u32 n = setup_lba48();
+
+	pvgen_entry_init(entry_at(QGPA2, 0), PVGEN_OP_OUT, 1, 0x172, 5, 0);
+	guest_done();
+	reentries = 0;
+	vm.after_out = call_from_other_thread;
+	CHECK_EQ(pvgen_host_run_batch(&host, QGPA, n), LBA48_COUNT);
+	CHECK_EQ(other_ret, 1);
+	CHECK_EQ(entry_at(QGPA2, 0)->result, PVGEN_RESULT_OK);
+	/* The other vCPU's OUT comes right after the first one of ours. */
+	CHECK_EQ(vm.ntrace, LBA48_COUNT + 1);
+	CHECK_EQ(vm.trace[1].port, 0x172);
+}
+
+/* ---- the ring with a guest thread and a polling thread ---- */
+
+#define MT_BATCHES	200000
+#define MT_PORT		(BMDMA + 4)	/* 32 bits: each batch writes its number */
+#define MT_IDLE_POLLS	64		/* empty polls before the poller sleeps */
+#define MT_STALL_NS	20000000000ULL	/* no progress for 20 s: a lost slot */
+
+/*
+ * The VMM of the two-thread tests. Its callbacks log nothing and reach only
+ * the ring: prod, cons and flags with acquire loads and release stores, the
+ * rest as plain memory (see the top of the file). The device is one 32-bit
+ * register that checks each batch's number against the next it expects.
+ */
+struct mt {
+	pthread_mutex_t		lock;	/* around every call that touches the ring */
+	sem_t			wake;	/* a kick wakes the sleeping poller */
+	atomic_bool		stop;
+	bool			kicked;	/* the poller sleeps when idle */
+	__u32			expect;	/* under the lock: the next batch's number */
+	__u8			runs[MT_BATCHES];	/* under the lock */
+	atomic_uint		errors;
+	_Atomic(const char *)	error;
+	atomic_uint		kicks;
+	atomic_uint		sleeps;
+	struct pvgen_host_ring	ring;
+	struct pvgen_host	host;
+};
+
+static struct mt mt;
+
+static void mt_fail(const char *what)
+{
+	const char *none = NULL;
+
+	atomic_fetch_add(&mt.errors, 1);
+	atomic_compare_exchange_strong(&mt.error, &none, what);
+}
+
+/*
+ * Plain memory, one byte at a time through a volatile pointer: TSan checks
+ * each access (its memcpy() interceptor, as Swift's clang ships it, reports
+ * no race), and the compiler cannot turn the loop back into memcpy().
+ */
+static void plain_copy(void *dst, const void *src, __u32 len)
+{
+	volatile __u8 *d = dst;
+	const volatile __u8 *s = src;
+
+	while (len--)
+		*d++ = *s++;
+}
+
+/* The ring's indices and flags: the fields both sides reach atomically. */
+static bool mt_index(__u64 gpa, __u32 len)
+{
+	return len == 4 && (gpa == RGPA + RING_FIELD(prod) ||
+			    gpa == RGPA + RING_FIELD(cons) ||
+			    gpa == RGPA + RING_FIELD(flags));
+}
+
+/* Whether [gpa, gpa + len) lies in the ring, the only memory the host may reach. */
+static bool mt_in_ring(__u64 gpa, __u32 len, const char *what)
+{
+	if (gpa >= RGPA && gpa < RGPA + PVGEN_RING_SIZE &&
+	    len <= RGPA + PVGEN_RING_SIZE - gpa)
+		return true;
+	mt_fail(what);
+	return false;
+}
+
+static int mt_read_guest(void *opaque, __u64 gpa, void *dst, __u32 len)
+{
+	__u32 w;
+
+	(void)opaque;
+	if (!mt_in_ring(gpa, len, "a guest read outside the ring"))
+		return -1;
+	if (mt_index(gpa, len)) {
+		w = mem_get32(gpa);
+		memcpy(dst, &w, 4);
+	} else {
+		plain_copy(dst, &mem[gpa], len);
+	}
+	return 0;
+}
+
+static int mt_write_guest(void *opaque, __u64 gpa, const void *src, __u32 len)
+{
+	__u32 w;
+
+	(void)opaque;
+	if (!mt_in_ring(gpa, len, "a guest write outside the ring"))
+		return -1;
+	if (mt_index(gpa, len)) {
+		memcpy(&w, src, 4);
+		mem_put32(gpa, w);
+	} else {
+		plain_copy(&mem[gpa], src, len);
+	}
+	return 0;
+}
+
+static int mt_pio_in(void *opaque, __u16 port, __u8 width, __u32 *value)
+{
+	(void)opaque;
+	(void)port;
+	(void)width;
+	*value = 0;
+	mt_fail("a port read no batch made");
+	return -1;
+}
+
+static int mt_pio_out(void *opaque, __u16 port, __u8 width, __u32 value)
+{
+	(void)opaque;
+	if (port != MT_PORT || width != 4 || value >= MT_BATCHES) {
+		mt_fail("a port write no batch made");
+		return -1;
+	}
+	if (value != mt.expect)
+		mt_fail("a batch ran out of order, or twice");
+	mt.expect = value + 1;
+	if (mt.runs[value] < 0xff)
+		mt.runs[value]++;
+	return 0;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * The VMM's polling thread, as docs/host-stub.md describes it: polls under
+ * the lock; in kicked mode, after MT_IDLE_POLLS empty polls it asks for kicks
+ * (pvgen_host_ring_set_polled(false), which polls once more itself) and
+ * sleeps until a kick wakes it.
+ */
+static void *mt_poller(void *arg)
+{
+	unsigned int idle = 0;
+	long n;
+
+	(void)arg;
+	while (!atomic_load(&mt.stop)) {
+		pthread_mutex_lock(&mt.lock);
+		n = pvgen_host_ring_poll(&mt.host);
+		pthread_mutex_unlock(&mt.lock);
+		if (n < 0)
+			mt_fail("a poll failed");
+		if (n) {
+			idle = 0;
+			continue;
+		}
+		if (!mt.kicked || ++idle < MT_IDLE_POLLS) {
+			sched_yield();
+			continue;
+		}
+		pthread_mutex_lock(&mt.lock);
+		if (pvgen_host_ring_set_polled(&mt.host, false))
+			mt_fail("set_polled(false) failed");
+		pthread_mutex_unlock(&mt.lock);
+		atomic_fetch_add(&mt.sleeps, 1);
+		sem_wait(&mt.wake);
+		pthread_mutex_lock(&mt.lock);
+		if (pvgen_host_ring_set_polled(&mt.host, true))
+			mt_fail("set_polled(true) failed");
+		pthread_mutex_unlock(&mt.lock);
+		idle = 0;
+	}
+	return NULL;
+}
+
+/*
+ * The guest posts batch @b as the guest module does: the slot's entry and its
+ * count (plain stores), then prod (a release store); in kicked mode a full
+ * fence, then the flags, and a kick (a vCPU exit to the ring port, served
+ * under the VMM's lock) when the host asks for one.
+ */
+static void mt_post(__u32 b)
+{
+	__u32 slot = b % PVGEN_RING_SLOTS;
+	struct pvgen_io_entry *e = slot_at(slot, 0);
+	int ret;
+
+	pvgen_entry_init(e, PVGEN_OP_OUT, 4, MT_PORT, b, 0);
+	ring_at()->count[slot] = 1;
+	mem_put32(RGPA + RING_FIELD(prod), b + 1);
+	if (!mt.kicked)
+		return;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!(mem_get32(RGPA + RING_FIELD(flags)) & PVGEN_RING_NEED_KICK))
+		return;
+	pthread_mutex_lock(&mt.lock);
+	ret = pvgen_host_handle_doorbell_out(&mt.host, PVGEN_RING_PORT, 4,
+					     (__u32)RGPA | PVGEN_RING_OP_KICK);
+	pthread_mutex_unlock(&mt.lock);
+	if (ret)
+		mt_fail("a kick failed");
+	atomic_fetch_add(&mt.kicks, 1);
+	sem_post(&mt.wake);
+}
+
+/*
+ * The guest thread: keeps up to PVGEN_RING_SLOTS batches in flight, and
+ * checks each completed slot's ret and result before it reuses the slot. In
+ * kicked mode it pauses now and then, so that the poller goes to sleep.
+ */
+static void mt_guest(void)
+{
+	__u32 prod = 0, done = 0, cons, slot;
+	__u64 progress = mono_ns();
+
+	while (done < MT_BATCHES && !atomic_load(&mt.errors)) {
+		if (prod < MT_BATCHES && prod - done < PVGEN_RING_SLOTS) {
+			mt_post(prod++);
+			if (mt.kicked && prod % 4096 == 0) {
+				while (done != prod &&
+				       mem_get32(RGPA + RING_FIELD(cons)) != prod &&
+				       mono_ns() - progress < MT_STALL_NS)
+					sched_yield();
+				usleep(300);
+			}
+			continue;
+		}
+		cons = mem_get32(RGPA + RING_FIELD(cons));
+		if (cons == done) {
+			if (mono_ns() - progress > MT_STALL_NS) {
+				mt_fail("a posted batch was never run");
+				break;
+			}
+			sched_yield();
+			continue;
+		}
+		if (cons - done > prod - done) {
+			mt_fail("cons passed prod");
+			break;
+		}
+		for (; done != cons; done++) {
+			slot = done % PVGEN_RING_SLOTS;
+			if (ring_at()->ret[slot] != 1 ||
+			    slot_at(slot, 0)->result != PVGEN_RESULT_OK)
+				mt_fail("a slot came back without its entry run");
+		}
+		progress = mono_ns();
+	}
+}
+
+/*
+ * Runs MT_BATCHES batches through the ring with a real poller thread, then
+ * detaches; checks that every batch ran exactly once and in order.
+ */
+static void run_two_threads(bool kicked)
+{
+	pthread_t poller;
+	__u64 t0, ns;
+	size_t i, bad = 0;
+	int ret;
+
+	ring_reset();
+	memset(&mt.runs, 0, sizeof(mt.runs));
+	memset(&mt.ring, 0, sizeof(mt.ring));
+	mt.host = (struct pvgen_host){
+		.read_guest = mt_read_guest,
+		.write_guest = mt_write_guest,
+		.pio_in = mt_pio_in,
+		.pio_out = mt_pio_out,
+		.mem_size = MEM_SIZE,
+		.ports = ports,
+		.nr_ports = PVGEN_HOST_PIIX_IDE_NR_PORTS,
+		.ring = &mt.ring,
+	};
+	mt.kicked = kicked;
+	mt.expect = 0;
+	atomic_store(&mt.stop, false);
+	atomic_store(&mt.errors, 0);
+	atomic_store(&mt.error, NULL);
+	atomic_store(&mt.kicks, 0);
+	atomic_store(&mt.sleeps, 0);
+	pthread_mutex_init(&mt.lock, NULL);
+	sem_init(&mt.wake, 0, 0);
+	CHECK_EQ(pvgen_host_handle_doorbell_out(&mt.host, PVGEN_RING_PORT, 4,
+						(__u32)RGPA |
+						PVGEN_RING_OP_ATTACH), 0);
+	CHECK_EQ(pvgen_host_ring_set_polled(&mt.host, true), 0);
+	if (pthread_create(&poller, NULL, mt_poller, NULL)) {
+		CHECK(!"pthread_create");
+		return;
+	}
+	t0 = mono_ns();
+	mt_guest();
+	ns = mono_ns() - t0;
+	atomic_store(&mt.stop, true);
+	sem_post(&mt.wake);
+	pthread_join(poller, NULL);
+
+	/* The guest lets the ring go; afterwards the host never touches it. */
+	ret = pvgen_host_handle_doorbell_out(&mt.host, PVGEN_RING_PORT, 4,
+					     (__u32)RGPA |
+					     PVGEN_RING_OP_DETACH);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(mem_get32(RGPA + RING_FIELD(flags)), PVGEN_RING_DETACHED);
+	if (atomic_load(&mt.errors))
+		fprintf(stderr, "  %u errors, the first: %s\n",
+			atomic_load(&mt.errors), atomic_load(&mt.error));
+	CHECK_EQ(atomic_load(&mt.errors), 0);
+	CHECK_EQ(mt.expect, MT_BATCHES);
+	CHECK_EQ(mem_get32(RGPA + RING_FIELD(cons)), MT_BATCHES);
+	for (i = 0; i < MT_BATCHES; i++)
+		bad += mt.runs[i] != 1;
+	CHECK_EQ(bad, 0);
+	if (kicked)
+		CHECK(atomic_load(&mt.sleeps) > 0 && atomic_load(&mt.kicks) > 0);
+	printf("  %d batches in %.2f s (%.0f/s), poller slept %u times, %u kicks\n",
+	       MT_BATCHES, ns / 1e9, MT_BATCHES / (ns / 1e9),
+	       atomic_load(&mt.sleeps), atomic_load(&mt.kicks));
+	sem_destroy(&mt.wake);
+	pthread_mutex_destroy(&mt.lock);
+}
+
+/* A poller that never sleeps: the guest never kicks, up to 4 in flight. */
+static void test_ring_two_threads_polled(void)
+{
+	run_two_threads(false);
+}
+
+/*
+ * A poller that sleeps when idle: set_polled(false)'s flag, fence and last
+ * poll against the guest's prod, fence and flags read. A lost wake-up would
+ * strand a batch (no progress for 20 s fails the test).
+ */
+static void test_ring_two_threads_kicked(void)
+{
+	run_two_threads(true);
+}
+
 static void test_validate_config(void)
 {
 	struct pvgen_host_port_range p[PVGEN_HOST_PIIX_IDE_NR_PORTS + 1];
@@ -1702,6 +2710,58 @@ static void test_validate_config(void)
 	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
 }
 
+/*
+ * pvgen_host_validate() refuses a range whose accesses reach pvgen's window:
+ * an access of the range's widest width at its last port must end below
+ * 0x560, and the range must start above 0x567.
+ */
+static void test_validate_port_window(void)
+{
+	static const struct {
+		struct pvgen_host_port_range range;
+		int want;
+	} cases[] = {
+		{ { 0x55d, 0x55d, PVGEN_HOST_WIDTH_4 }, -EINVAL },
+		{ { 0x55c, 0x55c, PVGEN_HOST_WIDTH_4 }, 0 },
+		{ { 0x55f, 0x55f, PVGEN_HOST_WIDTH_1 }, 0 },
+		{ { 0x55f, 0x55f, PVGEN_HOST_WIDTH_2 }, -EINVAL },
+		{ { 0x55e, 0x55e, PVGEN_HOST_WIDTH_1 | PVGEN_HOST_WIDTH_2 }, 0 },
+		{ { 0x55e, 0x55e, PVGEN_HOST_WIDTH_ALL }, -EINVAL },
+		{ { 0x560, 0x560, PVGEN_HOST_WIDTH_1 }, -EINVAL },
+		{ { 0x564, 0x564, PVGEN_HOST_WIDTH_4 }, -EINVAL },
+		{ { 0x567, 0x567, PVGEN_HOST_WIDTH_1 }, -EINVAL },
+		{ { 0x567, 0x600, PVGEN_HOST_WIDTH_1 }, -EINVAL },
+		{ { 0x500, 0x600, PVGEN_HOST_WIDTH_1 }, -EINVAL },
+		{ { 0x568, 0xffff, PVGEN_HOST_WIDTH_ALL }, 0 },
+		{ { 0, 0x55c, PVGEN_HOST_WIDTH_ALL }, 0 },
+		{ { 0, 0x55d, PVGEN_HOST_WIDTH_ALL }, -EINVAL },
+	};
+	struct pvgen_host_port_range p[PVGEN_HOST_PIIX_IDE_NR_PORTS];
+	struct pvgen_host h;
+	size_t i;
+
+	vm_reset();
+	h = host;
+	h.nr_ports = 1;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		h.ports = &cases[i].range;
+		CHECK_EQ(pvgen_host_validate(&h), cases[i].want);
+		if (cur_failed) {
+			fprintf(stderr, "  range %#x-%#x widths %#x\n",
+				cases[i].range.first, cases[i].range.last,
+				cases[i].range.widths);
+			return;
+		}
+	}
+	/* BAR4 right below the window: its last register ends at 0x55f. */
+	h = host;
+	h.ports = p;
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, ARRAY_SIZE(p), 0x550), 12);
+	CHECK_EQ(pvgen_host_validate(&h), 0);
+	CHECK_EQ(pvgen_host_piix_ide_ports(p, ARRAY_SIZE(p), 0x560), 12);
+	CHECK_EQ(pvgen_host_validate(&h), -EINVAL);
+}
+
 struct test {
 	const char	*name;
 	void		(*fn)(void);
@@ -1733,9 +2793,18 @@ static const struct test tests[] = {
 	T(test_err_misaligned),
 	T(test_ring_attach_by_port_and_call),
 	T(test_ring_attach_refusals),
+	T(test_ring_kick_needs_attach),
+	T(test_ring_unknown_op),
 	T(test_ring_poll_runs_posted_slots),
 	T(test_ring_bad_slot_is_refused_alone),
 	T(test_ring_hostile_prod),
+	T(test_ring_detach_runs_posted_then_lets_go),
+	T(test_ring_detach_broken_runs_nothing),
+	T(test_ring_detach_not_held),
+	T(test_ring_new_gpa_after_detach),
+	T(test_ring_reattach_same_gpa),
+	T(test_ring_cons_before_write_back),
+	T(test_ring_set_polled_false_polls),
 	T(test_in_expect_met),
 	T(test_in_expect_missed_stops),
 	T(test_in_expect_missed_later),
@@ -1744,6 +2813,7 @@ static const struct test tests[] = {
 	T(test_err_width_not_allowed),
 	T(test_err_port_not_allowed),
 	T(test_err_doorbell_port_despite_allowlist),
+	T(test_err_port_window_despite_allowlist),
 	T(test_err_reserved),
 	T(test_err_version),
 	T(test_err_unknown_nr),
@@ -1757,7 +2827,13 @@ static const struct test tests[] = {
 	T(test_write_back_stops_at_failure),
 	T(test_doorbell_outcome_in_results),
 	T(test_queue_rewritten_by_second_thread),
+	T(test_busy_guard_in_batch),
+	T(test_busy_guard_in_ring),
+	T(test_busy_guard_is_per_thread),
+	T(test_ring_two_threads_polled),
+	T(test_ring_two_threads_kicked),
 	T(test_validate_config),
+	T(test_validate_port_window),
 };
 
 int main(void)
