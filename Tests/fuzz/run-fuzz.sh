@@ -5,11 +5,13 @@
 #   Tests/fuzz/run-fuzz.sh SECONDS [KMOD_DIR] [TARGET]
 #
 # TARGET is host (default: fuzz_pvgen_host.c, every batch entry point against a reference
-# model) or ring (fuzz_pvgen_ring.c: the exitless ring's entry points on a hostile ring).
+# model, and the ring operations on an unattached ring) or ring (fuzz_pvgen_ring.c: the
+# exitless ring's operations, polls and posts in any order on two hostile rings).
 #
 # KMOD_DIR is a tree `pvgen generate` wrote (default: the checked-in kmod/); its include/ and
 # host/lib/ are compiled as they are, with clang -fsanitize=fuzzer,address,undefined. The seed
-# corpus comes from make_corpus.c (one file per valid batch and per refusal). Prints the
+# corpus comes from make_corpus.c (host: one file per valid batch, refusal and ring operation;
+# ring: one script per ring scenario, detach and re-attach among them). Prints the
 # executions run and the findings, and exits non-zero on a finding (a crash, a sanitizer
 # report, a broken invariant, a timeout or running out of memory) or a build failure.
 #
@@ -78,25 +80,11 @@ echo "[fuzz] building fuzz_pvgen_$target against $kmod with $clang"
 fuzzer=$out/fuzz_pvgen_$target
 "$clang" "${cflags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	"${ld_flags[@]}" -o "$fuzzer" "$here/fuzz_pvgen_$target.c" "$kmod/host/lib/pvgen_host.c"
+"$clang" "${cflags[@]}" -o "$out/make_corpus" "$here/make_corpus.c"
+"$out/make_corpus" "$out/seeds" "$target"
 max_len=4096
-if [[ $target == host ]]; then
-	"$clang" "${cflags[@]}" -o "$out/make_corpus" "$here/make_corpus.c"
-	"$out/make_corpus" "$out/seeds"
-else
-	max_len=$((16 + 8192)) # the script and both pages
-	# One seed: a ring with two entries posted in slot 0, and a script that attaches it,
-	# posts, polls, flips the poller, kicks by hypercall, posts past the ring (it breaks),
-	# and kicks again (it attaches anew).
-	zeros() { head -c "$1" /dev/zero; }
-	{
-		printf '\x00\x0d\x02\x03\x0d\x02\x04\x01\x2d\x02\x02\x00\x02\x0d\x02\x02'
-		printf '\x67\x72\x76\x70\x04\x00\x00\x00'
-		zeros 184
-		printf '\x02\x00\x00\x00'
-		zeros 3900
-		printf '\x01\x01\xf6\x01\xe0\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00'
-		printf '\x02\x01\xf7\x01\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00'
-	} >"$out/seeds/ring-posted"
+if [[ $target == ring ]]; then
+	max_len=$((1 + 32 + 8192)) # flags, the script, a ring's pages
 fi
 
 # New inputs go to the first folder (the work corpus), never into the seeds. One process:
