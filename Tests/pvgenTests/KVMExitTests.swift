@@ -68,6 +68,21 @@ struct KVMExitTests {
         #expect(throws: CEvaluator.Failure.self) { try c.evaluate("device + 1") }
     }
 
+    /// Builds the rig in `work` against a freshly generated tree and a fresh case table; the
+    /// binary.
+    static func buildRig(in work: URL, table: RigTable) async throws -> URL {
+        let tree = work.appendingPathComponent("kmod")
+        try OutputTree.writeFiles(try Generator(catalog: .builtIn).generate(), under: tree)
+        let cases = work.appendingPathComponent("cases.h")
+        try table.cSource().write(to: cases, atomically: true, encoding: .utf8)
+        let out = work.appendingPathComponent("rig")
+        let build = try await runCommand([
+            "make", "-C", rigDirectory.path, "KMOD=\(tree.path)", "CASES=\(cases.path)", "OUT=\(out.path)",
+        ])
+        try #require(build.status == 0, "building the rig failed:\n\(build.output)")
+        return out.appendingPathComponent("kvm_rig")
+    }
+
     /// Runs every case in the rig's four modes and compares what the device saw.
     @Test("batched and unbatched runs show the device the same trace and the guest the same values; one exit per planned batch")
     func traceEquivalence() async throws {
@@ -78,17 +93,8 @@ struct KVMExitTests {
         let table = try RigTable.build()
         let work = try Repository.scratch("kvm-rig")
         defer { try? FileManager.default.removeItem(at: work) }
-        let tree = work.appendingPathComponent("kmod")
-        try OutputTree.writeFiles(try Generator(catalog: .builtIn).generate(), under: tree)
-        let cases = work.appendingPathComponent("cases.h")
-        try table.cSource().write(to: cases, atomically: true, encoding: .utf8)
-        let out = work.appendingPathComponent("rig")
-
-        let build = try await runCommand([
-            "make", "-C", Self.rigDirectory.path, "KMOD=\(tree.path)", "CASES=\(cases.path)", "OUT=\(out.path)",
-        ])
-        try #require(build.status == 0, "building the rig failed:\n\(build.output)")
-        let run = try await runCommand(["timeout", "300", out.appendingPathComponent("kvm_rig").path, "check"])
+        let rig = try await Self.buildRig(in: work, table: table)
+        let run = try await runCommand(["timeout", "300", rig.path, "check"])
         try #require(run.status == 0, "kvm_rig check failed (\(run.status)):\n\(run.output.suffix(4000))")
 
         let decoder = JSONDecoder()
@@ -137,9 +143,12 @@ struct KVMExitTests {
             }
 
             // The ring: the same work without an exit, except a kick when no poller answered.
+            // The guest attached it once at the start and detached it at the end, and the stub
+            // answered both (a detach it did not finish is the guest's error).
             #expect(ring.exits == ring.kickExits && ring.kicks == ring.kickExits)
             #expect(ring.deviceExits == 0 && ring.doorbellExits == 0)
             #expect(ring.batches == rigCase.batches.count + ring.resumes + ring.polls)
+            #expect(ring.attachExits == 1 && ring.detachExits == 1 && ring.ringOpErrors == 0)
 
             // Coalesced PIO: KVM queues the latching writes; each other access still exits.
             if let coalesced = runs["coalesced"], coalesced.skipped == nil {
@@ -152,6 +161,62 @@ struct KVMExitTests {
                     + "coalesced \(runs["coalesced"]?.exits.description ?? "-"), doorbell \(doorbell.exits), ring \(ring.exits)")
         }
         print("KVMExitTests: \(table.cases.count) cases, trace-equivalent in every mode\n  " + summary.joined(separator: "\n  "))
+    }
+
+    /// A million numbered batches through the ring and the rig's real polling thread (which
+    /// sleeps and is kicked awake now and then), each counted at the device.
+    @Test("a million ring batches with a real polling thread: none lost, none run twice, all in order")
+    func ringStress() async throws {
+        guard FileManager.default.fileExists(atPath: "/dev/kvm") else {
+            print("KVMExitTests.ringStress skipped: /dev/kvm is absent")
+            return
+        }
+        let batches = 1_000_000
+        let work = try Repository.scratch("kvm-ring-stress")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let rig = try await Self.buildRig(in: work, table: try RigTable.build())
+        let run = try await runCommand(["timeout", "120", rig.path, "ring-stress", "\(batches)"])
+        #expect(run.status == 0, "kvm_rig ring-stress failed (\(run.status)):\n\(run.output.suffix(2000))")
+        let line = try #require(run.output.split(separator: "\n").first { $0.hasPrefix("{") }, "no JSON line:\n\(run.output)")
+        let stress = try JSONDecoder().decode(StressLine.self, from: Data(line.utf8))
+        #expect(stress.error == 0, "the guest reported error \(stress.error)")
+        #expect(stress.batches == batches && stress.submissions == batches && stress.hostBatches == batches)
+        #expect(stress.lost == 0 && stress.duplicated == 0 && stress.outOfOrder == 0 && stress.strays == 0)
+        #expect(stress.attachExits == 1 && stress.detachExits == 1 && stress.ringOpErrors == 0 && stress.detached)
+        // The guest pauses every 65,536 batches: the poller falls asleep and is kicked awake.
+        #expect(stress.pollerSleeps > 0 && stress.kickExits > 0 && stress.kicks == stress.kickExits)
+        print(
+            "KVMExitTests.ringStress: \(stress.batches) batches in \(String(format: "%.2f", Double(stress.ns) / 1e9)) s "
+                + "(\(Int(stress.batchesPerSecond)) batches/s), \(stress.kicks) kicks, poller slept \(stress.pollerSleeps) times; "
+                + "lost \(stress.lost), duplicated \(stress.duplicated), out of order \(stress.outOfOrder)")
+    }
+}
+
+/// The line of `kvm_rig ring-stress`.
+struct StressLine: Decodable {
+    var error: Int
+    var batches: Int
+    var submissions: Int
+    var hostBatches: Int
+    var lost: Int
+    var duplicated: Int
+    var outOfOrder: Int
+    var strays: Int
+    var kicks: Int
+    var kickExits: Int
+    var attachExits: Int
+    var detachExits: Int
+    var ringOpErrors: Int
+    var pollerSleeps: Int
+    var detached: Bool
+    var ns: UInt64
+    var batchesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case error, batches, submissions, hostBatches = "host_batches", lost, duplicated, outOfOrder = "out_of_order"
+        case strays, kicks, kickExits = "kick_exits", attachExits = "attach_exits", detachExits = "detach_exits"
+        case ringOpErrors = "ring_op_errors", pollerSleeps = "poller_sleeps", detached, ns
+        case batchesPerSecond = "batches_per_s"
     }
 }
 
@@ -182,6 +247,9 @@ struct CheckLine: Decodable {
     var deviceExits: Int
     var doorbellExits: Int
     var kickExits: Int
+    var attachExits: Int
+    var detachExits: Int
+    var ringOpErrors: Int
     var coalesced: Int
     var batches: Int
     var stops: Int
@@ -199,6 +267,7 @@ struct CheckLine: Decodable {
         case caseName = "case", mode, skipped, error
         case plannedAccesses = "planned_accesses", plannedSubmissions = "planned_submissions"
         case exits, deviceExits = "device_exits", doorbellExits = "doorbell_exits", kickExits = "kick_exits"
+        case attachExits = "attach_exits", detachExits = "detach_exits", ringOpErrors = "ring_op_errors"
         case coalesced, batches, stops, submissions, resumes, polls, kicks, cuts
         case traceLost = "trace_lost", trace, reads, commands
     }
@@ -216,6 +285,9 @@ struct CheckLine: Decodable {
         deviceExits = try int(.deviceExits)
         doorbellExits = try int(.doorbellExits)
         kickExits = try int(.kickExits)
+        attachExits = try int(.attachExits)
+        detachExits = try int(.detachExits)
+        ringOpErrors = try int(.ringOpErrors)
         coalesced = try int(.coalesced)
         batches = try int(.batches)
         stops = try int(.stops)

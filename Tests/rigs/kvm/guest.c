@@ -12,7 +12,9 @@
  * each planned submission is queued with the generated pvgen_entry_init() and
  * handed over in one doorbell OUT (or one ring post), and an early stop at a
  * busy IN_WAIT is handled the way the module's pvgen_submit() does it, and
- * a missed IN_EXPECT cuts the rest of its batch, in both ways.
+ * a missed IN_EXPECT cuts the rest of its batch, in both ways. On the ring,
+ * a run sets up the header, attaches it, posts its batches and detaches it,
+ * as the module does between probe and remove.
  */
 
 #include <stdbool.h>
@@ -181,6 +183,48 @@ static bool exec_direct(struct run *r, const struct rig_access *a)
 	return true;
 }
 
+#define RING	((struct pvgen_ring *)RIG_RING_GPA)
+
+/* A ring call: one 32-bit OUT of the ring's gpa | @op. */
+static void ring_op(__u32 op)
+{
+	outl(RIG_RING_GPA | op, PVGEN_RING_PORT);
+}
+
+static void ring_kick(struct run *r)
+{
+	r->mb->kicks++;
+	ring_op(PVGEN_RING_OP_KICK);
+}
+
+/*
+ * A fresh header, as the module writes it before its attach: zeroes, the
+ * magic and slot count, BROKEN until the host answers. The host takes the
+ * ring on from the indices here, so a run starts at 0 whatever came before.
+ */
+static bool ring_attach(void)
+{
+	memset(RING, 0, sizeof(*RING));
+	RING->magic = PVGEN_RING_MAGIC;
+	RING->nr_slots = PVGEN_RING_SLOTS;
+	RING->flags = PVGEN_RING_BROKEN;
+	barrier();
+	ring_op(PVGEN_RING_OP_ATTACH);
+	return !(READ_ONCE(RING->flags) & PVGEN_RING_BROKEN);
+}
+
+/*
+ * The detach: answered (during the OUT exit) once the host ran what was
+ * posted and will not touch the ring again. Every batch was waited for, so
+ * cons must equal prod.
+ */
+static bool ring_detach(void)
+{
+	ring_op(PVGEN_RING_OP_DETACH);
+	return READ_ONCE(RING->flags) == PVGEN_RING_DETACHED &&
+	       READ_ONCE(RING->cons) == READ_ONCE(RING->prod);
+}
+
 static struct pvgen_io_entry *ring_slot(__u32 index)
 {
 	unsigned long gpa = RIG_RING_SLOTS_GPA +
@@ -199,7 +243,7 @@ static struct pvgen_io_entry *ring_slot(__u32 index)
  */
 static long ring_post(struct run *r, __u32 count)
 {
-	struct pvgen_ring *ring = (struct pvgen_ring *)RIG_RING_GPA;
+	struct pvgen_ring *ring = RING;
 	__u32 prod = ring->prod;
 	unsigned int spins = 0;
 
@@ -207,16 +251,13 @@ static long ring_post(struct run *r, __u32 count)
 	barrier();
 	WRITE_ONCE(ring->prod, prod + 1);
 	__asm__ __volatile__("mfence" : : : "memory");
-	if (READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK) {
-		r->mb->kicks++;
-		outl(RIG_RING_GPA, PVGEN_RING_PORT);
-	}
+	if (READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK)
+		ring_kick(r);
 	while (READ_ONCE(ring->cons) != prod + 1) {
 		if (READ_ONCE(ring->flags) & PVGEN_RING_BROKEN)
 			return PVGEN_ERR_IO;
 		if (++spins == RIG_RING_KICK_SPINS) {
-			r->mb->kicks++;
-			outl(RIG_RING_GPA, PVGEN_RING_PORT);
+			ring_kick(r);
 			spins = 0;
 		}
 		cpu_relax();
@@ -229,7 +270,7 @@ static long ring_post(struct run *r, __u32 count)
 static struct pvgen_io_entry *queue_of(struct run *r)
 {
 	if (r->mode == RIG_MODE_RING)
-		return ring_slot(((struct pvgen_ring *)RIG_RING_GPA)->prod);
+		return ring_slot(RING->prod);
 	return (struct pvgen_io_entry *)RIG_QUEUE_GPA;
 }
 
@@ -375,9 +416,67 @@ static void run_case(struct run *r, const struct rig_case *c)
 	}
 }
 
+/*
+ * The ring stress: @n numbered one-entry batches, up to PVGEN_RING_SLOTS in
+ * flight (more than the module keeps: every slot index and the wrap of the
+ * free-running indexes are exercised), each slot's ret checked before the
+ * slot is used again; a kick when the host asks for one or is slow, and a
+ * pause now and then that lets the poller fall asleep.
+ */
+static void ring_stress(struct run *r, __u32 n)
+{
+	struct pvgen_ring *ring = RING;
+	__u32 start = ring->prod, prod = start, done = start, cons, i;
+	__u32 pause_at = start + RIG_STRESS_PAUSE_EVERY;
+	unsigned int spins = 0;
+
+	while (done != start + n) {
+		if (prod == pause_at && done == prod) {
+			for (i = 0; i < RIG_STRESS_PAUSE_SPINS; i++)
+				cpu_relax();
+			pause_at += RIG_STRESS_PAUSE_EVERY;
+		}
+		if (prod != start + n && prod != pause_at &&
+		    prod - done < PVGEN_RING_SLOTS) {
+			pvgen_entry_init(ring_slot(prod), PVGEN_OP_OUT, 4,
+					 RIG_STRESS_PORT, prod - start, 0);
+			ring->count[prod % PVGEN_RING_SLOTS] = 1;
+			barrier();
+			WRITE_ONCE(ring->prod, ++prod);
+			__asm__ __volatile__("mfence" : : : "memory");
+			if (READ_ONCE(ring->flags) & PVGEN_RING_NEED_KICK)
+				ring_kick(r);
+			r->mb->submissions++;
+			continue;
+		}
+		cons = READ_ONCE(ring->cons);
+		if (cons == done) {
+			if (READ_ONCE(ring->flags) & PVGEN_RING_BROKEN) {
+				r->mb->error = RIG_GUEST_RING_ERROR;
+				return;
+			}
+			if (++spins == RIG_RING_KICK_SPINS) {
+				ring_kick(r);
+				spins = 0;
+			}
+			cpu_relax();
+			continue;
+		}
+		barrier();
+		for (; done != cons; done++) {
+			if (READ_ONCE(ring->ret[done % PVGEN_RING_SLOTS]) != 1) {
+				r->mb->error = RIG_GUEST_RING_ERROR;
+				return;
+			}
+		}
+		spins = 0;
+	}
+}
+
 static void serve(struct rig_mailbox *mb)
 {
 	struct run r = { .mb = mb, .mode = mb->mode, .record = 1 };
+	bool ring = mb->mode == RIG_MODE_RING || mb->mode == RIG_MODE_RING_STRESS;
 	__u32 rep;
 
 	if (mb->case_index >= ARRAY_SIZE(rig_cases) ||
@@ -385,10 +484,21 @@ static void serve(struct rig_mailbox *mb)
 		mb->error = RIG_GUEST_BAD_CASE;
 		return;
 	}
-	for (rep = 0; rep < mb->reps && mb->error == RIG_GUEST_OK; rep++) {
-		run_case(&r, &rig_cases[mb->case_index]);
-		r.record = 0;
+	if (ring && !ring_attach()) {
+		mb->error = RIG_GUEST_ATTACH_ERROR;
+		return;
 	}
+	if (mb->mode == RIG_MODE_RING_STRESS) {
+		ring_stress(&r, mb->reps);
+	} else {
+		for (rep = 0; rep < mb->reps && mb->error == RIG_GUEST_OK; rep++) {
+			run_case(&r, &rig_cases[mb->case_index]);
+			r.record = 0;
+		}
+	}
+	/* Also after an error: the ring's pages go back to the guest. */
+	if (ring && !ring_detach() && mb->error == RIG_GUEST_OK)
+		mb->error = RIG_GUEST_DETACH_ERROR;
 }
 
 void guest_entry(void);

@@ -15,6 +15,11 @@
  *   kvm_rig bench [--runs N] [--target-ms MS] [--all] [NAME...]
  *                                 ns and exits per sequence in every mode, as
  *                                 tab-separated lines (the median of N runs)
+ *   kvm_rig ring-stress [N]       N numbered batches (default 1000000)
+ *                                 through the ring and its polling thread,
+ *                                 each counted at the device: one JSON line
+ *                                 with the lost, duplicated and reordered
+ *                                 batches (all must be 0) and the rate
  *
  * Exit status: 0, 1 when a run failed, 2 for a usage or KVM error, 77 when
  * /dev/kvm is absent.
@@ -53,6 +58,7 @@ static const char *const mode_names[RIG_NR_MODES] = {
 	[RIG_MODE_DOORBELL]	= "doorbell",
 	[RIG_MODE_RING]		= "ring",
 	[RIG_MODE_FILL]		= "fill",
+	[RIG_MODE_RING_STRESS]	= "ring_stress",
 };
 
 /**
@@ -62,6 +68,9 @@ static const char *const mode_names[RIG_NR_MODES] = {
  * @device_exits: of those, trapped accesses to the device
  * @doorbell_exits: of those, doorbell accesses
  * @kick_exits: of those, ring kicks
+ * @attach_exits: ring attaches (the guest's setup, not counted in @exits)
+ * @detach_exits: ring detaches (likewise)
+ * @ring_op_errors: ring calls the host stub answered with an error
  * @coalesced: writes KVM queued in the coalesced ring instead of exiting
  * @batches: batches the host stub ran (doorbell or ring)
  * @stops: of those, batches it stopped early at a busy IN_WAIT
@@ -75,6 +84,9 @@ struct run_stats {
 	__u64 device_exits;
 	__u64 doorbell_exits;
 	__u64 kick_exits;
+	__u64 attach_exits;
+	__u64 detach_exits;
+	__u64 ring_op_errors;
 	__u64 coalesced;
 	__u64 batches;
 	__u64 stops;
@@ -112,6 +124,14 @@ struct rig {
 	struct pvgen_host_ring ring_state;
 	__u64 ring_batches;
 	__u64 ring_stops;
+	__u64 poll_sleeps;	/* times the poller asked for kicks and slept */
+
+	/* The ring stress: per batch, times the device saw it (under the lock). */
+	__u8 *stress_runs;
+	__u32 stress_n;
+	__u32 stress_expect;
+	__u64 stress_disorder;	/* batches that came out of order */
+	__u64 stress_strays;	/* writes with no batch's number */
 };
 
 static void die(const char *fmt, ...)
@@ -181,10 +201,31 @@ static int cb_pio_in(void *opaque, __u16 port, __u8 width, __u32 *value)
 	return ata_dev_in(&r->dev, port, width, value);
 }
 
+/*
+ * During the ring stress, batch i's OUT of i to RIG_STRESS_PORT is counted
+ * here: whoever runs the ring (the poller or a kick) holds the rig lock.
+ */
+static void stress_count(struct rig *r, __u32 value)
+{
+	if (value >= r->stress_n) {
+		r->stress_strays++;
+		return;
+	}
+	if (value != r->stress_expect)
+		r->stress_disorder++;
+	r->stress_expect = value + 1;
+	if (r->stress_runs[value] < 0xff)
+		r->stress_runs[value]++;
+}
+
 static int cb_pio_out(void *opaque, __u16 port, __u8 width, __u32 value)
 {
 	struct rig *r = opaque;
 
+	if (r->stress_runs && port == RIG_STRESS_PORT && width == 4) {
+		stress_count(r, value);
+		return 0;
+	}
 	return ata_dev_out(&r->dev, port, width, value);
 }
 
@@ -243,14 +284,15 @@ static long ring_consume(struct rig *r)
 
 /*
  * The poller: spins on the ring while it is awake; after RIG_POLL_IDLE_NS
- * without work it asks for a kick (pvgen_host_ring_set_polled(false), a
- * fence, then one more poll, which pairs with the guest's
- * publish-fence-check) and sleeps until a kick or a run wakes it.
+ * without work it asks for a kick (pvgen_host_ring_set_polled(false): the
+ * flag, a full fence and one more poll, which pairs with the guest's
+ * publish-fence-check) and sleeps until a kick or a run wakes it. A ring
+ * that is not attached (before the guest's attach, after its detach) is
+ * never touched: its polls return 0 at once.
  */
 static void *poller_main(void *arg)
 {
 	struct rig *r = arg;
-	struct pvgen_ring *ring = ring_of(r);
 
 	pin_to(r->poll_cpu);
 	pthread_mutex_lock(&r->lock);
@@ -278,11 +320,14 @@ static void *poller_main(void *arg)
 			}
 			if (++spins % 256 == 0 &&
 			    now_ns() - idle_since > RIG_POLL_IDLE_NS) {
-				/* Ask for kicks, then look once more. */
+				/* Ask for kicks; the stub looks once more. */
+				__u32 from;
+
 				rig_lock(r);
+				from = r->ring_state.cons;
 				pvgen_host_ring_set_polled(&r->host, false);
-				__atomic_thread_fence(__ATOMIC_SEQ_CST);
-				n = ring_consume(r);
+				ring_count(r, from);
+				n = r->ring_state.cons != from;
 				if (n)
 					pvgen_host_ring_set_polled(&r->host,
 								   true);
@@ -295,12 +340,13 @@ static void *poller_main(void *arg)
 		}
 		pthread_mutex_lock(&r->lock);
 		/*
-		 * A wake-up since the decision to sleep cleared the flag and
-		 * wants the poller awake: poll on.
+		 * A wake-up since the decision to sleep said the ring is polled
+		 * again and wants the poller awake: poll on.
 		 */
-		if (__atomic_load_n(&ring->flags, __ATOMIC_SEQ_CST) &
-		    PVGEN_RING_NEED_KICK)
+		if (!r->ring_state.polled) {
 			r->poll_awake = false;
+			r->poll_sleeps++;
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -606,7 +652,11 @@ static void drain_coalesced(struct rig *r, struct run_stats *st)
 	}
 }
 
-static void handle_io(struct rig *r, struct run_stats *st)
+/*
+ * One KVM_EXIT_IO. Returns false for a ring attach or detach: the guest's
+ * setup of a ring run, which is not one of the case's exits.
+ */
+static bool handle_io(struct rig *r, struct run_stats *st)
 {
 	struct kvm_run *run = r->run;
 	__u8 *data = (__u8 *)run + run->io.data_offset;
@@ -636,19 +686,37 @@ static void handle_io(struct rig *r, struct run_stats *st)
 		}
 		rig_unlock(r);
 	} else if (port == PVGEN_RING_PORT) {
-		st->kick_exits++;
+		__u32 op = value & PVGEN_RING_OP_MASK;
+
+		if (op == PVGEN_RING_OP_ATTACH)
+			st->attach_exits++;
+		else if (op == PVGEN_RING_OP_DETACH)
+			st->detach_exits++;
+		else
+			st->kick_exits++;
 		rig_lock(r);
-		/* The stub's kick runs what was posted; count what it ran. */
+		/*
+		 * The stub's kick and detach run what was posted before they
+		 * return; count what they ran (an attach restarts the count
+		 * from the header's cons).
+		 */
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			__u32 from = r->ring_state.cons;
 
-			pvgen_host_handle_doorbell_out(&r->host, port, width,
-						       value);
-			ring_count(r, from);
+			if (pvgen_host_handle_doorbell_out(&r->host, port,
+							   width, value))
+				st->ring_op_errors++;
+			if (op != PVGEN_RING_OP_ATTACH)
+				ring_count(r, from);
 		}
 		rig_unlock(r);
-		poller_wake(r);
+		if (op == PVGEN_RING_OP_KICK)
+			poller_wake(r);
 		value = ~0U;
+		if (op != PVGEN_RING_OP_KICK) {
+			memcpy(data, &value, width);
+			return false;
+		}
 	} else if (ata_dev_claims(&r->dev, port)) {
 		st->device_exits++;
 		rig_lock(r);
@@ -665,6 +733,7 @@ static void handle_io(struct rig *r, struct run_stats *st)
 	}
 	if (run->io.direction == KVM_EXIT_IO_IN)
 		memcpy(data, &value, width);
+	return true;
 }
 
 static void dump_exit(struct rig *r)
@@ -693,8 +762,8 @@ static void run_until_ready(struct rig *r, struct run_stats *st)
 			dump_exit(r);
 		if (r->run->io.port == RIG_CTL_PORT)
 			return;
-		st->exits++;
-		handle_io(r, st);
+		if (handle_io(r, st))
+			st->exits++;
 	}
 }
 
@@ -719,6 +788,11 @@ static void coalesced_zones(struct rig *r, unsigned long request)
 	}
 }
 
+static bool ring_mode(unsigned int mode)
+{
+	return mode == RIG_MODE_RING || mode == RIG_MODE_RING_STRESS;
+}
+
 /*
  * One run: @reps repetitions of case @index in @mode on a freshly reset
  * device. Returns the guest's error code.
@@ -740,26 +814,17 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 
 	if (mode == RIG_MODE_COALESCED)
 		coalesced_zones(r, KVM_REGISTER_COALESCED_MMIO);
-	if (mode == RIG_MODE_RING) {
-		struct pvgen_ring *ring = ring_of(r);
-
+	if (ring_mode(mode)) {
+		/*
+		 * The guest sets the ring up and attaches it, as the module does;
+		 * the poller is awake from the start, so the attach finds the
+		 * ring polled.
+		 */
 		poller_start(r);
 		rig_lock(r);
-		/*
-		 * The ring as the guest module sets it up; the VMM stands in
-		 * for the guest's attach call.
-		 */
-		memset(ring, 0, sizeof(*ring));
-		ring->magic = PVGEN_RING_MAGIC;
-		ring->nr_slots = PVGEN_RING_SLOTS;
-		ring->flags = PVGEN_RING_BROKEN;
-		memset(&r->ring_state, 0, sizeof(r->ring_state));
-		if (pvgen_host_handle_doorbell_out(&r->host, PVGEN_RING_PORT, 4,
-						   RIG_RING_GPA |
-						   PVGEN_RING_OP_ATTACH))
-			die("the host stub did not attach the ring");
 		r->ring_batches = 0;
 		r->ring_stops = 0;
+		r->poll_sleeps = 0;
 		rig_unlock(r);
 		poller_wake(r);
 	}
@@ -776,12 +841,13 @@ static __u32 run_case(struct rig *r, unsigned int index, unsigned int mode,
 
 	if (mode == RIG_MODE_COALESCED)
 		coalesced_zones(r, KVM_UNREGISTER_COALESCED_MMIO);
-	if (mode == RIG_MODE_RING) {
+	if (ring_mode(mode)) {
 		rig_lock(r);
 		st->batches += r->ring_batches;
 		st->stops += r->ring_stops;
-		if (r->ring_state.broken)
-			mb->error = mb->error ? mb->error : RIG_GUEST_RING_ERROR;
+		/* The guest detached: the host holds no ring any more. */
+		if (r->ring_state.attached || r->ring_state.broken)
+			mb->error = mb->error ? mb->error : RIG_GUEST_DETACH_ERROR;
 		rig_unlock(r);
 	}
 	return mb->error;
@@ -816,6 +882,10 @@ static void print_check(struct rig *r, const struct rig_case *c,
 	       (unsigned long long)st->exits,
 	       (unsigned long long)st->device_exits,
 	       (unsigned long long)st->doorbell_exits);
+	printf("\"attach_exits\":%llu,\"detach_exits\":%llu,\"ring_op_errors\":%llu,",
+	       (unsigned long long)st->attach_exits,
+	       (unsigned long long)st->detach_exits,
+	       (unsigned long long)st->ring_op_errors);
 	printf("\"kick_exits\":%llu,\"coalesced\":%llu,\"batches\":%llu,",
 	       (unsigned long long)st->kick_exits,
 	       (unsigned long long)st->coalesced,
@@ -990,6 +1060,62 @@ static int cmd_bench(struct rig *r, int argc, char **argv)
 	return failed;
 }
 
+/*
+ * The ring stress: @n numbered batches through the ring with the real
+ * polling thread; every batch must reach the device exactly once, in order.
+ */
+static int cmd_ring_stress(struct rig *r, int argc, char **argv)
+{
+	struct rig_mailbox *mb = mailbox(r);
+	__u64 lost = 0, duplicated = 0;
+	struct run_stats st;
+	__u32 n = 1000000, i;
+	__u32 error;
+	bool ok;
+
+	if (argc > 1 || (argc == 1 && (n = strtoul(argv[0], NULL, 0)) == 0)) {
+		fprintf(stderr, "kvm_rig: ring-stress [N], N > 0\n");
+		return 2;
+	}
+	r->stress_runs = calloc(n, 1);
+	if (!r->stress_runs)
+		die("calloc");
+	r->stress_n = n;
+	r->stress_expect = 0;
+	r->stress_disorder = 0;
+	r->stress_strays = 0;
+	error = run_case(r, 0, RIG_MODE_RING_STRESS, n, false, &st);
+	rig_lock(r);
+	for (i = 0; i < n; i++) {
+		lost += r->stress_runs[i] == 0;
+		duplicated += r->stress_runs[i] > 1;
+	}
+	rig_unlock(r);
+	ok = !error && !lost && !duplicated && !r->stress_disorder &&
+	     !r->stress_strays && r->stress_expect == n && !st.ring_op_errors;
+	printf("{\"mode\":\"ring_stress\",\"error\":%u,\"batches\":%u,\"submissions\":%u,",
+	       error, n, mb->submissions);
+	printf("\"host_batches\":%llu,\"lost\":%llu,\"duplicated\":%llu,\"out_of_order\":%llu,\"strays\":%llu,",
+	       (unsigned long long)st.batches, (unsigned long long)lost,
+	       (unsigned long long)duplicated,
+	       (unsigned long long)r->stress_disorder,
+	       (unsigned long long)r->stress_strays);
+	printf("\"kicks\":%u,\"kick_exits\":%llu,\"attach_exits\":%llu,\"detach_exits\":%llu,",
+	       mb->kicks, (unsigned long long)st.kick_exits,
+	       (unsigned long long)st.attach_exits,
+	       (unsigned long long)st.detach_exits);
+	printf("\"ring_op_errors\":%llu,\"poller_sleeps\":%llu,\"detached\":%s,",
+	       (unsigned long long)st.ring_op_errors,
+	       (unsigned long long)r->poll_sleeps,
+	       ring_of(r)->flags == PVGEN_RING_DETACHED ? "true" : "false");
+	printf("\"ns\":%llu,\"batches_per_s\":%.0f}\n",
+	       (unsigned long long)st.ns, st.ns ? n * 1e9 / st.ns : 0.0);
+	fflush(stdout);
+	free(r->stress_runs);
+	r->stress_runs = NULL;
+	return ok ? 0 : 1;
+}
+
 static int cmd_info(struct rig *r)
 {
 	printf("guest image: %zu bytes\n",
@@ -1008,7 +1134,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kvm_rig info\n"
 		"       kvm_rig check [CASE...]\n"
-		"       kvm_rig bench [--runs N] [--target-ms MS] [--all] [CASE...]\n");
+		"       kvm_rig bench [--runs N] [--target-ms MS] [--all] [CASE...]\n"
+		"       kvm_rig ring-stress [N]\n");
 }
 
 int main(int argc, char **argv)
@@ -1037,6 +1164,8 @@ int main(int argc, char **argv)
 		ret = cmd_check(r, argc - 2, argv + 2);
 	} else if (!strcmp(argv[1], "bench")) {
 		ret = cmd_bench(r, argc - 2, argv + 2);
+	} else if (!strcmp(argv[1], "ring-stress")) {
+		ret = cmd_ring_stress(r, argc - 2, argv + 2);
 	} else {
 		usage();
 		ret = 2;

@@ -29,8 +29,8 @@
 #define RIG_RING_SLOTS_GPA	(RIG_RING_GPA + PVGEN_RING_SLOTS_OFFSET)
 
 /*
- * The rig's own ports, outside the device's allowlist and clear of the
- * doorbell (0x560-0x563).
+ * The rig's own ports, outside the device's allowlist and clear of pvgen's
+ * window (0x560-0x567: the doorbell and the ring port).
  */
 #define RIG_CTL_PORT		0x510	/* 32-bit OUT: the guest is ready */
 
@@ -41,6 +41,7 @@ enum rig_mode {
 	RIG_MODE_DOORBELL,	/* batch by batch, one doorbell OUT each */
 	RIG_MODE_RING,		/* batch by batch, posted to the polled ring */
 	RIG_MODE_FILL,		/* only fill the queue: the memory writes alone */
+	RIG_MODE_RING_STRESS,	/* reps numbered one-entry batches, 4 in flight */
 	RIG_NR_MODES,
 };
 
@@ -51,6 +52,8 @@ enum rig_guest_error {
 	RIG_GUEST_HOST_ERROR,	/* a batch came back with an error */
 	RIG_GUEST_TOO_MANY_READS,
 	RIG_GUEST_RING_ERROR,	/* the ring poller reported an error */
+	RIG_GUEST_ATTACH_ERROR,	/* the host did not attach the ring */
+	RIG_GUEST_DETACH_ERROR,	/* the detach left the ring attached or unfinished */
 };
 
 #define RIG_MAX_READS	128
@@ -135,12 +138,26 @@ struct rig_zone {
 /*
  * The exitless ring is pvgen's generated transport: struct pvgen_ring at
  * RIG_RING_GPA, PVGEN_RING_SLOTS queues in the page after it (pvgen_abi.h
- * has the protocol). The guest posts as the guest module does; the VMM's
- * poller runs the ring with pvgen_host_ring_poll() and says whether it polls
- * with pvgen_host_ring_set_polled(); a kick is a 32-bit OUT of the ring's gpa
- * to PVGEN_RING_PORT, served by pvgen_host_handle_doorbell_out().
+ * has the protocol). The guest sets the header up, attaches it, posts as the
+ * guest module does and detaches it at the end of a run; the VMM's poller
+ * runs the ring with pvgen_host_ring_poll() and says whether it polls with
+ * pvgen_host_ring_set_polled(). Every ring call is a 32-bit OUT of the
+ * ring's gpa | PVGEN_RING_OP_* to PVGEN_RING_PORT, served by
+ * pvgen_host_handle_doorbell_out().
  */
 #define RIG_RING_SLOT_BYTES	(PVGEN_MAX_ENTRIES * 16)
 #define RIG_RING_KICK_SPINS	(1U << 22)
+
+/*
+ * The ring stress (RIG_MODE_RING_STRESS): batch i is one 32-bit OUT of i to
+ * RIG_STRESS_PORT (channel 0's PRD address register, which the VMM then
+ * counts instead of passing it to the device). Every RIG_STRESS_PAUSE_EVERY
+ * batches the guest drains the ring and idles RIG_STRESS_PAUSE_SPINS pauses
+ * (some milliseconds), so that the poller goes to sleep and the next batch
+ * needs a kick.
+ */
+#define RIG_STRESS_PORT		(RIG_BAR4 + 4)
+#define RIG_STRESS_PAUSE_EVERY	(1U << 16)
+#define RIG_STRESS_PAUSE_SPINS	(1U << 19)
 
 #endif /* _RIG_H */
