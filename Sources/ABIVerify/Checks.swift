@@ -54,6 +54,7 @@ struct CheckBuilder {
         doorbell()
         limits()
         opCodes()
+        if abi.ring != nil { ring() }
         return checks
     }
 
@@ -73,6 +74,9 @@ struct CheckBuilder {
                 path: "op codes", rig: "unicorn",
                 note: "the module's \(ABIVerifier.Runtime.decoder) run for codes 0-255 with port I/O; \(naming.host("run_batch")) called for codes 0-255"),
             RigCoverage(path: "layouts", rig: "pahole", note: "DWARF of the .ko (kbuild -g) and of the host objects (-g3)"),
+            RigCoverage(
+                path: "exitless ring (attach, kick, detach)", rig: output.kvm.available ? "unicorn+kvm" : "unicorn",
+                note: "the module's own \(probe) with transport=ring, a batch posted to the ring it attached and its devm action (the detach), kicked by vmcall in Unicorn and by the ring port in \(doorbellRigName), served by a second host with a ring state; \(naming.host("handle_doorbell_out"))/\(naming.host("handle_hypercall")) called with every operation code 0-4095"),
             RigCoverage(path: "fingerprint", rig: "libkmod", note: ".modinfo of the .ko; the host's fingerprint symbol read by the rig"),
         ]
         return items
@@ -492,6 +496,152 @@ struct CheckBuilder {
                 host: Evidence(h, "\(lib): \(naming.host("run_batch"))() on an entry of each code 0-255"),
                 rig: "unicorn",
                 detail: decoded?.faulted == true ? "the guest's decoder run stopped: \(decoded!.fault)" : nil)
+        }
+    }
+
+    // MARK: the exitless ring
+
+    /// A ring run's ring calls, with the call of the run each came in (0: the probe, which
+    /// attaches; then the posted batch's function and submit, which kick; last the devm action,
+    /// which detaches).
+    func ringCalls(_ run: RigOutput.Run?) -> [(event: RigOutput.Event, call: Int)] {
+        guard let run else { return [] }
+        let others = Set([abi.probe.number, abi.batch.number].map(UInt64.init))
+        var call = 0
+        var found: [(RigOutput.Event, Int)] = []
+        for event in run.events {
+            if event.type == "mark" {
+                call = event.call ?? call
+            } else if event.type == "vmcall", let nr = event.register("rax"), !others.contains(nr) {
+                found.append((event, call))
+            } else if event.type == "doorbell", event.dir == "o", event.port != Int(output.host.header_doorbell_port) {
+                found.append((event, call))
+            }
+        }
+        return found
+    }
+
+    /// The value a ring call carried: rbx, or the OUT's value.
+    func ringValue(_ event: RigOutput.Event) -> UInt64 {
+        event.type == "vmcall" ? event.register("rbx") ?? 0 : UInt64(event.value ?? 0)
+    }
+
+    /// A ring flag: whether the module acts on the flags the host left (at the value the model
+    /// gives the flag), and which flags the host writes.
+    mutating func ringFlag(
+        _ name: String, guestFlags: UInt32?, acts: Bool, acting: String, notActing: String, guestSource: String,
+        hostFlags: UInt32?, hostSource: String
+    ) {
+        guard let flag = abi.ring?.flags.first(where: { $0.name == name }) else { return }
+        let model = hex(UInt64(1) << flag.bit)
+        let guestValue = guestFlags.map { "\(acts ? acting : notActing) at \(hex($0))" } ?? "no ring call"
+        let hostValue = hostFlags.map { hex($0) } ?? "not scanned"
+        add(
+            "ring", naming.ringFlag(named: name), model: model,
+            guest: Evidence(guestValue, "\(ko): \(guestSource) (Unicorn)"), host: Evidence(hostValue, "\(lib): \(hostSource)"),
+            rig: "unicorn", ok: guestValue == "\(acting) at \(model)" && hostValue == model)
+    }
+
+    mutating func ring() {
+        guard let ring = abi.ring else { return }
+        let section = "ring"
+        let vm = output.run("ring:vmcall")
+        let db = output.run("ring:doorbell")
+        let calls = ringCalls(vm) + ringCalls(db)
+        let mask = UInt64(abi.limits.pageSize - 1)
+        let lastCall = { (run: RigOutput.Run?) in run?.events.compactMap { $0.type == "mark" ? $0.call : nil }.max() ?? 0 }
+        let engines = "vmcall in Unicorn, the ring port in \(doorbellRigName)"
+        let guestRuns = "\(ko): \(ABIVerifier.Runtime.probe) with transport=ring, a batch posted to its ring and its devm action (\(engines))"
+        let hostRing = output.ring
+        var problems: [String] = []
+        for run in [vm, db].compactMap({ $0 }) where run.faulted { problems.append("\(run.name) stopped: \(run.fault)") }
+        let runNote = problems.isEmpty ? nil : problems.joined(separator: "; ")
+
+        // The hypercall's number and the port.
+        let guestNumbers = Array(Set(ringCalls(vm).compactMap { $0.event.register("rax") })).sorted()
+        let macro = host.macro(naming.hypercall(ring.call))
+        add(
+            section, "hypercall number", model: hex(UInt64(ring.call.number)),
+            guest: Evidence(guestNumbers.isEmpty ? "no ring vmcall" : guestNumbers.map(hex).joined(separator: ", "), "\(ko): rax at the module's ring vmcalls (\(ABIVerifier.Runtime.probe) with transport=ring, Unicorn)"),
+            host: Evidence(
+                hostRing.map { $0.nrs.isEmpty ? "none" : $0.nrs.joined(separator: ", ") } ?? "not scanned",
+                "\(lib): the number whose \(naming.host("handle_hypercall"))() call attaches a ring"
+                    + (macro.map { "; header macro \(naming.hypercall(ring.call)) = \($0.text) (\($0.source))" } ?? "")),
+            rig: "unicorn", detail: runNote)
+        let guestPorts = Array(Set(ringCalls(db).compactMap(\.event.port))).sorted()
+        add(
+            section, "port", model: hex(ring.port),
+            guest: Evidence(guestPorts.isEmpty ? "no ring OUT" : guestPorts.map(hex).joined(separator: ","), "\(ko): port of the module's ring OUTs with the doorbell kicking the ring (\(doorbellRigName))"),
+            host: Evidence(
+                hostRing.map { $0.ports.isEmpty ? "none" : $0.ports.map { hex($0.port) }.joined(separator: ",") } ?? "not scanned",
+                "\(lib): the ports where \(naming.host("handle_doorbell_in"))() answers with a ring state and not without (all 65536 tried)"),
+            rig: doorbellRig, detail: runNote)
+        let attachHeads = calls.filter { $0.call == 0 }.compactMap { $0.event.ring_head?.first }
+        add(
+            section, "magic", model: hex(ring.magic),
+            guest: Evidence(
+                attachHeads.isEmpty ? "no attach" : Array(Set(attachHeads)).sorted().map(hex).joined(separator: ","),
+                "\(ko): the header's magic at the module's attach (\(engines))"),
+            host: Evidence(hostRing.map { hex($0.magic) } ?? "not scanned", "\(lib): what the ring port answers a 32-bit IN"),
+            rig: doorbellRig)
+
+        // The operation codes: what the module sends for each step of the ring's life, and what
+        // the host does with each code.
+        for operation in ring.operations {
+            let steps: (Int, Int) -> Bool
+            switch operation.name {
+            case "attach": steps = { call, _ in call == 0 }
+            case "detach": steps = { call, last in call == last && call > 0 }
+            default: steps = { call, last in call > 0 && call < last }
+            }
+            var guestCodes: Set<UInt64> = []
+            for run in [vm, db] {
+                let last = lastCall(run)
+                for (event, call) in ringCalls(run) where steps(call, last) { guestCodes.insert(ringValue(event) & mask) }
+            }
+            let viaPort = hostRing?.port_ops.filter { $0.kind == operation.name }.map(\.code) ?? []
+            let viaCall = hostRing?.call_ops?.filter { $0.kind == operation.name }.map(\.code)
+            var hostValue = viaPort.isEmpty ? "none" : viaPort.map(String.init).joined(separator: ",")
+            if let viaCall, viaCall != viaPort {
+                hostValue = "port \(hostValue), hypercall \(viaCall.isEmpty ? "none" : viaCall.map(String.init).joined(separator: ","))"
+            }
+            add(
+                section, "\(naming.ringOperation(named: operation.name)) (\(operation.name))", model: "\(operation.code)",
+                guest: Evidence(
+                    guestCodes.isEmpty ? "none" : guestCodes.sorted().map(String.init).joined(separator: ","),
+                    "\(guestRuns): the low bits of the ring calls it makes to \(operation.name)"),
+                host: Evidence(
+                    hostValue,
+                    "\(lib): the ring port and hypercall called with every operation code 0-\(mask) on a fresh and on an attached ring"),
+                rig: output.kvm.available ? "unicorn+kvm" : "unicorn", detail: runNote)
+        }
+
+        // The flags: the module kicks when the host asks for it, and frees its pages only once
+        // the host said it let the ring go.
+        let attachFlags = calls.first { $0.call == 0 }?.event.ring_head?.last
+        let kicked = ringCalls(vm).contains { $0.call > 0 && $0.call < lastCall(vm) }
+        ringFlag(
+            "need_kick", guestFlags: attachFlags, acts: kicked, acting: "kicks", notActing: "posts without a kick",
+            guestSource: "whether the module kicked for its batch, and the flags the host left at the attach",
+            hostFlags: hostRing?.attach_flags, hostSource: "the flags an attach writes when no thread polls")
+        let detachFlags = ringCalls(vm).first { $0.call == lastCall(vm) && $0.call > 0 }?.event.ring_head?.last
+        ringFlag(
+            "detached", guestFlags: detachFlags, acts: vm?.calls.contains(",free_pages,") ?? false,
+            acting: "frees its pages", notActing: "keeps its pages (lost)",
+            guestSource: "whether the module's devm action freed the ring's pages after its detach (free_pages called), and the flags the host left",
+            hostFlags: hostRing?.detach_flags, hostSource: "the flags a detach of the attached ring writes")
+
+        // The posted batch: what the host ran for it is what the function means.
+        if let function = plan.ringFunction, let vm, let direct = output.run("direct:\(function)") {
+            let meant = direct.deviceAccesses
+            let done = vm.hostAccesses
+            let same = !meant.isEmpty && meant.count == done.count && zip(meant, done).allSatisfy { $0.sameAs($1) }
+            add(
+                section, "round trip \(function)", model: "host does what the guest means",
+                guest: Evidence(summary(meant), "\(ko): the function run with the direct transport (Unicorn)"),
+                host: Evidence(summary(done), "\(lib): the accesses the host stub made for the batch posted to the ring (Unicorn)"),
+                rig: "unicorn", ok: same && !vm.faulted && vm.deviceAccesses.isEmpty,
+                detail: runNote ?? (vm.deviceAccesses.isEmpty ? nil : "the guest made \(vm.deviceAccesses.count) port accesses itself"))
         }
     }
 }

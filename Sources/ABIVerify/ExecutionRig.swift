@@ -53,6 +53,8 @@ struct RigOutput: Decodable {
         var host_read_gpa: String?
         var host_read_len: Int?
         var call: Int?
+        /// In a ring run: the named ring's magic, slot count and flags after the call.
+        var ring_head: [UInt32]?
 
         func register(_ name: String) -> UInt64? {
             let text: String?
@@ -121,11 +123,33 @@ struct RigOutput: Decodable {
         var number: UInt64 { parseHex(nr) ?? 0 }
     }
 
+    /// The host with a ring state, found by calling it.
+    struct Ring: Decodable {
+        struct Port: Decodable { var port: Int; var value: UInt32 }
+        struct Op: Decodable { var code: Int; var kind: String }
+        /// Ports where the ring host answers a 32-bit IN (and the plain host does not).
+        var ports: [Port]
+        var scan_port: Int
+        /// The numbers whose call attaches a ring.
+        var nrs: [String]
+        /// What each ring operation code does, by port and by call.
+        var port_ops: [Op]
+        var port_ops_refusal: Int
+        var call_ops: [Op]?
+        var call_ops_refusal: Int?
+        /// The flags the host writes on attach (no poller) and on detach.
+        var attach_flags: UInt32
+        var detach_flags: UInt32
+        var unattached_kick: Int
+        var magic: UInt32
+    }
+
     var host: Host
     var load_error: String
     var kvm: KVM
     var runs: [Run]
     var hypercalls: [Hypercall]
+    var ring: Ring?
 
     func run(_ name: String) -> Run? { runs.first { $0.name == name } }
     func hypercall(_ number: UInt64) -> Hypercall? { hypercalls.first { $0.number == number } }
@@ -164,6 +188,10 @@ struct ExecutionRig {
             "@HOST_STRUCT@": naming.hostStruct,
             "@RANGE_STRUCT@": naming.host("port_range"),
             "@DOORBELL_PORT@": naming.doorbellPort,
+            "@RING_PORT@": naming.ringPort,
+            "@RING_STRUCT@": naming.host("ring"),
+            "@WINDOW_FIRST@": naming.portWindowFirst,
+            "@WINDOW_LAST@": naming.portWindowLast,
             "@WIDTH_ALL@": naming.hostConstant("width_all"),
             "@FN_VALIDATE@": naming.host("validate"),
             "@FN_HYPERCALL@": naming.host("handle_hypercall"),

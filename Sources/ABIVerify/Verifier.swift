@@ -192,6 +192,8 @@ struct GuestFacts {
         var notes: [String]
         /// The port each I/O block of channel 0 sits at in the rig.
         var blocks: [String: Int]
+        /// The function whose batch the ring runs post.
+        var ringFunction: String?
     }
 
     /// The rig's plan: offsets from this module's DWARF, the functions to run with their
@@ -221,6 +223,10 @@ struct GuestFacts {
             let m = try member(name)
             lines.append("pp_\(name) \(m.offset) \(m.size)")
         }
+        // The channel's ring, where the module has one (the ring runs need it).
+        if abi.ring != nil, let ring = port.member("ring") {
+            lines.append("pp_ring \(ring.offset) \(ring.size)")
+        }
         var blocks: [String: Int] = [:]
         for block in device.blocks {
             guard let m = port.member(block.name), let base = block.bases.first else { continue }
@@ -240,6 +246,9 @@ struct GuestFacts {
                 throw VerifyError("\(relativePath): enum \(ABIVerifier.Runtime.transportEnum) has no \(ABIVerifier.Runtime.transport(name))")
             }
             lines.append("transport \(name) \(value)")
+        }
+        if abi.ring != nil, let value = transports.cases[ABIVerifier.Runtime.transport("ring")] {
+            lines.append("transport ring \(value)")
         }
         lines.append("sym_init \(ABIVerifier.Runtime.probe)")
         lines.append("sym_submit \(ABIVerifier.Runtime.submit)")
@@ -312,6 +321,26 @@ struct GuestFacts {
             if let value = host.macro(naming.hypercall(call))?.value { numbers.insert(UInt64(bitPattern: value)) }
         }
         for number in numbers.sorted() { lines.append("model_nr \(hex(number))") }
-        return Plan(text: lines.joined(separator: "\n") + "\n", functions: functions, fill: fill, notes: notes, blocks: blocks)
+        var ringFunction: String?
+        if let ring = abi.ring {
+            // The model's ring, for the host's ring scan, and the function the ring runs post:
+            // the fill function (it queues an access on every call), else the first one run.
+            for field in ring.header.fields where ["magic", "nr_slots", "flags", "prod", "cons", "count", "ret"].contains(field.name) {
+                lines.append("model_ring_field \(field.name) \(field.offset) \(field.type.size)")
+            }
+            lines.append("model_ring_magic \(hex(UInt64(ring.magic)))")
+            lines.append("model_ring_slots \(ring.slots)")
+            lines.append("model_ring_slots_offset \(abi.limits.pageSize)")
+            lines.append("model_ring_size \(RingTransport.pages * abi.limits.pageSize)")
+            lines.append("model_ring_slot_bytes \(abi.limits.maxEntries * abi.entry.size)")
+            lines.append("model_ring_op_mask \(hex(UInt64(abi.limits.pageSize - 1)))")
+            if let index = fill.flatMap(functions.firstIndex(of:)) ?? (functions.isEmpty ? nil : 0) {
+                lines.append("ring_func \(index)")
+                ringFunction = functions[index]
+            }
+        }
+        return Plan(
+            text: lines.joined(separator: "\n") + "\n", functions: functions, fill: fill, notes: notes, blocks: blocks,
+            ringFunction: ringFunction)
     }
 }

@@ -71,9 +71,18 @@ struct VerifyTests {
         #expect(json.status == 0)
         #expect(report.passed)
         let sections = Set(report.checks.map(\.section))
-        for section in ["fingerprint", "struct pvgen_io_entry", "hypercall probe", "hypercall batch", "doorbell", "limits", "op codes"] {
+        for section in ["fingerprint", "struct pvgen_io_entry", "hypercall probe", "hypercall batch", "doorbell", "limits", "op codes", "ring"] {
             #expect(sections.contains(section), "no \(section) checks")
         }
+        // The ring's life as the module lives it (attach at the end of probe, a kicked batch, the
+        // devm action's detach), against a host with a ring state scanned for every op code.
+        for operation in PVGenABI.abi.ring!.operations {
+            let field = "PVGEN_RING_OP_\(operation.name.uppercased()) (\(operation.name))"
+            #expect(report.checks.contains { $0.section == "ring" && $0.field == field && $0.ok && $0.guest.value == "\(operation.code)" })
+        }
+        #expect(report.checks.contains { $0.section == "ring" && $0.field == "PVGEN_RING_DETACHED" && $0.ok })
+        #expect(report.checks.contains { $0.section == "ring" && $0.field.hasPrefix("round trip") && $0.ok })
+        #expect(report.coverage.contains { $0.path.hasPrefix("exitless ring") })
         // Every field of the entry, every hypercall argument, every op, a round trip per sequence.
         for field in PVGenABI.abi.entry.fields {
             #expect(report.checks.contains { $0.field == "\(field.name).offset" && $0.ok })
@@ -154,6 +163,14 @@ struct VerifyTests {
             name: "the doorbell port", side: .guest, file: "\(guestDirectory)/pvgen_abi.h",
             edits: [("#define PVGEN_DOORBELL_PORT\t\t0x0560", "#define PVGEN_DOORBELL_PORT\t\t0x0564")],
             section: "doorbell", field: "port", guest: "0x564", host: "0x560"),
+        Mutation(
+            name: "a ring operation code", side: .host, file: "host/lib/pvgen_abi.h",
+            edits: [("#define PVGEN_RING_OP_DETACH\t2", "#define PVGEN_RING_OP_DETACH\t3")],
+            section: "ring", field: "PVGEN_RING_OP_DETACH (detach)", guest: "2", host: "3"),
+        Mutation(
+            name: "a ring operation code", side: .guest, file: "\(guestDirectory)/pvgen_abi.h",
+            edits: [("#define PVGEN_RING_OP_DETACH\t2", "#define PVGEN_RING_OP_DETACH\t3")],
+            section: "ring", field: "PVGEN_RING_OP_DETACH (detach)", guest: "3", host: "2"),
         Mutation(
             name: "the maximum entry count", side: .host, file: "host/lib/pvgen_abi.h",
             edits: [("#define PVGEN_MAX_ENTRIES\t\t64", "#define PVGEN_MAX_ENTRIES\t\t32")],

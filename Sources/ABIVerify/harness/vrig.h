@@ -29,6 +29,7 @@
 #define VRIG_DATA_SLOT		0x1000
 #define VRIG_DATA_END		0x1f0000ULL
 #define VRIG_PTR_SCRATCH	0x1f0000ULL	/* what pointer-returning stubs return */
+#define VRIG_ACTION		0x1fe000ULL	/* devm_add_action's action and data */
 #define VRIG_MODULE_BASE	0x200000ULL
 #define VRIG_MODULE_END		0x400000ULL
 #define VRIG_PP			0x400000ULL	/* struct <prefix>_port */
@@ -39,6 +40,7 @@
 #define VRIG_PDEV		0x490000ULL	/* the probe's pci_dev and id */
 #define VRIG_PCI_ID		0x4a0000ULL
 #define VRIG_QUEUE		0x500000ULL	/* the queue page (gpa == va) */
+#define VRIG_RING		0x520000ULL	/* __get_free_pages(): the ring's pages */
 #define VRIG_STACK_TOP		0x6ff000ULL
 #define VRIG_DONE		0x700000ULL	/* return address of every call */
 #define VRIG_PAGE_TABLES	0x7f0000ULL	/* KVM only */
@@ -95,6 +97,14 @@ const char *vrig_shim_fingerprint_symbol(void);
 /* The doorbell port the host header names: where a VMM built against it
  * routes guest accesses. */
 uint16_t vrig_shim_header_doorbell_port(void);
+/* The ring's side: a second host with a ring state, the same callbacks. */
+uint16_t vrig_shim_header_ring_port(void);
+void vrig_shim_ring_reset(void);
+int vrig_shim_ring_attached(uint64_t *gpa);
+long vrig_shim_ring_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
+			      uint64_t a2);
+int vrig_shim_ring_doorbell_out(uint16_t port, uint8_t width, uint32_t value);
+int vrig_shim_ring_doorbell_in(uint16_t port, uint8_t width, uint32_t *value);
 
 /* The host side as the rig sees it during one guest run or scan. */
 struct vrig_host {
@@ -134,13 +144,13 @@ struct vrig_plan {
 	/* struct <prefix>_port, from the module's DWARF */
 	long pp_size;
 	struct vrig_field pp_ap, pp_transport, pp_queue, pp_gpa, pp_count,
-		pp_hold, pp_cut;
+		pp_hold, pp_cut, pp_ring;
 	struct { char name[64]; struct vrig_field f; uint64_t value; } blocks[16];
 	int nblocks;
 	long ap_size, ap_private_data;
 	long guest_entry_size;	/* the module's DWARF size of the entry */
 	int transport_auto, transport_vmcall, transport_doorbell,
-		transport_direct;
+		transport_direct, transport_ring;
 	char sym_init[128], sym_submit[128], sym_param[128], sym_active[128];
 	char sym_decode[128];		/* runs one entry with port I/O */
 	struct vrig_field g_op, g_width, g_port, g_value, g_mask, g_result;
@@ -154,6 +164,12 @@ struct vrig_plan {
 	int nmodel_nrs;
 	bool use_kvm;
 	int fill_index, fill_calls;
+	/* The model's ring header, for the host's ring scan. */
+	struct vrig_field mr_magic, mr_slots, mr_flags, mr_prod, mr_cons,
+		mr_count, mr_ret;
+	uint32_t model_ring_magic, model_ring_slots, model_ring_slots_offset;
+	uint32_t model_ring_size, model_ring_slot_bytes, model_ring_op_mask;
+	int ring_func;		/* index of the function the ring runs post */
 };
 
 struct vrig_image {
@@ -193,6 +209,8 @@ struct vrig_event {
 	uint32_t host_read_len, host_reads;
 	unsigned int host_first, host_n;	/* slice of the run's host trace */
 	int cut_before;			/* mark: 1 + the cut flag call - 1 left, or 0 */
+	bool ring_head;			/* ring_magic..ring_flags are set */
+	uint32_t ring_magic, ring_slots, ring_flags;	/* the named ring's header, after */
 	char note[256];
 };
 
@@ -225,6 +243,8 @@ struct vrig_ctx {
 	struct vrig_run *run;
 	struct vrig_host *host;		/* its trace: every stub callback */
 	uint16_t doorbell_port;		/* where the VMM routes the doorbell */
+	bool ring;			/* the host with a ring state serves it */
+	uint16_t ring_port;		/* where the VMM routes the ring port */
 };
 
 /* Record helpers shared by the engines. */

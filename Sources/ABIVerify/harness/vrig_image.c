@@ -24,6 +24,7 @@ __asm__(
 	".pushsection .rodata.vrig_stubs, \"a\"\n"
 	".globl vrig_s_ret, vrig_s_ret0, vrig_s_ret1, vrig_s_retptr\n"
 	".globl vrig_s_memmove, vrig_s_memset, vrig_s_warn, vrig_s_done\n"
+	".globl vrig_s_ring, vrig_s_action\n"
 	".globl vrig_s_end\n"
 	"vrig_s_ret:\n"
 	"	ret\n"
@@ -35,6 +36,20 @@ __asm__(
 	"	ret\n"
 	"vrig_s_retptr:\n"
 	"	movl $0x1f0000, %eax\n"
+	"	ret\n"
+	/* __get_free_pages: the ring's two pages (VRIG_RING). */
+	"vrig_s_ring:\n"
+	"	movl $0x520000, %eax\n"
+	"	ret\n"
+	/*
+	 * devm_add_action(dev, action, data): keep action and data at
+	 * VRIG_ACTION, so that the rig can run the action as the kernel would
+	 * when the driver goes.
+	 */
+	"vrig_s_action:\n"
+	"	movq %rsi, 0x1fe000\n"
+	"	movq %rdx, 0x1fe008\n"
+	"	xorl %eax, %eax\n"
 	"	ret\n"
 	/* memmove, also serving memcpy: copies backwards when dst > src. */
 	"vrig_s_memmove:\n"
@@ -84,8 +99,8 @@ __asm__(
 	".popsection\n");
 
 extern const uint8_t vrig_s_ret[], vrig_s_ret0[], vrig_s_ret1[],
-	vrig_s_retptr[], vrig_s_memmove[], vrig_s_memset[], vrig_s_warn[],
-	vrig_s_done[], vrig_s_end[];
+	vrig_s_retptr[], vrig_s_ring[], vrig_s_action[], vrig_s_memmove[],
+	vrig_s_memset[], vrig_s_warn[], vrig_s_done[], vrig_s_end[];
 
 struct stub_kind {
 	const char *name;
@@ -109,6 +124,8 @@ static const struct {
 	{ "memset", 5 },
 	{ "__memset", 5 },
 	{ "__warn_printk", 6 },
+	{ "__get_free_pages", 7 },		/* the ring's pages */
+	{ "devm_add_action", 8 },		/* kept: the rig runs it */
 };
 
 static void add_error(struct vrig_image *img, const char *fmt, ...)
@@ -193,10 +210,12 @@ int vrig_load(struct vrig_image *img, const struct vrig_plan *plan)
 		{ "ret", vrig_s_ret, vrig_s_ret0 },
 		{ "ret0", vrig_s_ret0, vrig_s_ret1 },
 		{ "ret1", vrig_s_ret1, vrig_s_retptr },
-		{ "retptr", vrig_s_retptr, vrig_s_memmove },
+		{ "retptr", vrig_s_retptr, vrig_s_ring },
 		{ "memmove", vrig_s_memmove, vrig_s_memset },
 		{ "memset", vrig_s_memset, vrig_s_warn },
 		{ "warn", vrig_s_warn, vrig_s_done },
+		{ "ring", vrig_s_ring, vrig_s_action },
+		{ "action", vrig_s_action, vrig_s_memmove },
 	};
 	uint64_t *sec_addr = NULL, next = VRIG_MODULE_BASE;
 	uint64_t next_stub = VRIG_STUB_BASE, next_data = VRIG_DATA_BASE;

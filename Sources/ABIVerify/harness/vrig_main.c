@@ -9,11 +9,17 @@
  *                fingerprint symbol, the port and magic its doorbell answers,
  *                how it treats each op code, the largest count it accepts, and
  *                how it answers each hypercall number (and from which argument
- *                it takes each value);
+ *                it takes each value); with a ring state: the port and magic
+ *                of its ring, the numbers whose call attaches a ring, what
+ *                each ring operation code (0-4095) does by port and by call,
+ *                and the flags it writes;
  *   "runs":      guest functions executed (Unicorn for vmcall, KVM for the
  *                doorbell), with every vmcall's registers, every doorbell and
  *                device access, the queue as the guest left it at each exit,
- *                and the accesses the host stub made for it.
+ *                and the accesses the host stub made for it; the ring runs
+ *                (the module's probe with transport=ring, a batch posted to
+ *                the ring it attached, and its devm action that detaches it)
+ *                also with the named ring's header after each call.
  */
 
 #define _GNU_SOURCE
@@ -25,7 +31,8 @@
 #include "vrig.h"
 
 #define SCAN_QUEUE	0x100000ULL	/* page-aligned queue of the host scans */
-#define SCAN_PORT	0x170		/* any port but the doorbell is allowed */
+#define SCAN_PORT	0x170		/* any port but pvgen's window is allowed */
+#define SCAN_RING	0x300000ULL	/* the ring of the host's ring scans */
 #define KVM_ENOSYS_RET	(-1000L)
 
 static struct vrig_host *cur;
@@ -164,6 +171,21 @@ static void host_reads(struct vrig_ctx *c, struct vrig_event *e)
 	e->host_read_len = c->host->last_read_len;
 }
 
+/* After a ring call naming @value: that ring's magic, slot count and flags. */
+static void ring_head(struct vrig_ctx *c, struct vrig_event *e, uint64_t value)
+{
+	const struct vrig_plan *p = c->plan;
+	uint64_t gpa = value & ~0xfffULL;
+
+	if (!c->ring || !e || gpa >= VRIG_MEM_SIZE ||
+	    p->model_ring_size > VRIG_MEM_SIZE - gpa)
+		return;
+	e->ring_head = true;
+	e->ring_magic = vrig_get(c->mem, gpa + p->mr_magic.offset, 4);
+	e->ring_slots = vrig_get(c->mem, gpa + p->mr_slots.offset, 4);
+	e->ring_flags = vrig_get(c->mem, gpa + p->mr_flags.offset, 4);
+}
+
 long vrig_vmcall(struct vrig_ctx *c, uint64_t rip, uint64_t rax, uint64_t rbx,
 		 uint64_t rcx, uint64_t rdx, uint64_t rsi)
 {
@@ -181,7 +203,9 @@ long vrig_vmcall(struct vrig_ctx *c, uint64_t rip, uint64_t rax, uint64_t rbx,
 		vrig_snapshot(c, e);
 	}
 	/* KVM's order: nr = rax, a0 = rbx, a1 = rcx, a2 = rdx. */
-	ret = vrig_shim_hypercall(rax, rbx, rcx, rdx);
+	ret = c->ring ? vrig_shim_ring_hypercall(rax, rbx, rcx, rdx) :
+			vrig_shim_hypercall(rax, rbx, rcx, rdx);
+	ring_head(c, e, rbx);
 	if (e) {
 		e->host_ret = ret;
 		e->host_first = first;
@@ -195,14 +219,15 @@ uint32_t vrig_port_in(struct vrig_ctx *c, uint16_t port, uint8_t width)
 {
 	struct vrig_event *e;
 	uint32_t value;
+	int ret;
 
-	if (port == c->doorbell_port) {
+	if (port == c->doorbell_port || (c->ring && port == c->ring_port)) {
 		e = vrig_event(c, VRIG_EV_DOORBELL);
 		value = 0;
+		ret = c->ring ? vrig_shim_ring_doorbell_in(port, width, &value) :
+				vrig_shim_doorbell_in(port, width, &value);
 		if (e)
-			e->host_ret = vrig_shim_doorbell_in(port, width, &value);
-		else
-			vrig_shim_doorbell_in(port, width, &value);
+			e->host_ret = ret;
 	} else {
 		e = vrig_event(c, VRIG_EV_IO);
 		value = vrig_device_in(NULL, port, width);
@@ -226,17 +251,21 @@ void vrig_port_out(struct vrig_ctx *c, uint16_t port, uint8_t width,
 		vrig_event(c, VRIG_EV_WARN);
 		return;
 	}
-	if (port == c->doorbell_port) {
+	if (port == c->doorbell_port || (c->ring && port == c->ring_port)) {
+		long ret;
+
 		e = vrig_event(c, VRIG_EV_DOORBELL);
 		if (e)
 			vrig_snapshot(c, e);
+		ret = c->ring ? vrig_shim_ring_doorbell_out(port, width, value) :
+				vrig_shim_doorbell_out(port, width, value);
+		if (port == c->ring_port)
+			ring_head(c, e, value);
 		if (e) {
-			e->host_ret = vrig_shim_doorbell_out(port, width, value);
+			e->host_ret = ret;
 			e->host_first = first;
 			e->host_n = c->host->trace.n - first;
 			host_reads(c, e);
-		} else {
-			vrig_shim_doorbell_out(port, width, value);
 		}
 	} else {
 		e = vrig_event(c, VRIG_EV_IO);
@@ -266,6 +295,7 @@ static int read_plan(const char *path, struct vrig_plan *p)
 	memset(p, 0, sizeof(*p));
 	p->fill_calls = 0;
 	p->fill_index = -1;
+	p->ring_func = -1;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		rest[0] = 0;
@@ -289,6 +319,8 @@ static int read_plan(const char *path, struct vrig_plan *p)
 			field(rest, &p->pp_hold);
 		else if (!strcmp(key, "pp_cut"))
 			field(rest, &p->pp_cut);
+		else if (!strcmp(key, "pp_ring"))
+			field(rest, &p->pp_ring);
 		else if (!strcmp(key, "pp_block") && p->nblocks < 16) {
 			unsigned long long v;
 
@@ -315,6 +347,8 @@ static int read_plan(const char *path, struct vrig_plan *p)
 				p->transport_doorbell = v;
 			else if (!strcmp(name, "direct"))
 				p->transport_direct = v;
+			else if (!strcmp(name, "ring"))
+				p->transport_ring = v;
 		} else if (!strcmp(key, "sym_init"))
 			snprintf(p->sym_init, sizeof(p->sym_init), "%.127s", rest);
 		else if (!strcmp(key, "sym_submit"))
@@ -388,6 +422,39 @@ static int read_plan(const char *path, struct vrig_plan *p)
 			p->model_err_count = strtol(rest, NULL, 0);
 		else if (!strcmp(key, "model_nr") && p->nmodel_nrs < 8)
 			p->model_nrs[p->nmodel_nrs++] = strtoull(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_field")) {
+			char name[32];
+			struct vrig_field fl = { 0, 0 };
+
+			sscanf(rest, "%31s %ld %d", name, &fl.offset, &fl.size);
+			if (!strcmp(name, "magic"))
+				p->mr_magic = fl;
+			else if (!strcmp(name, "nr_slots"))
+				p->mr_slots = fl;
+			else if (!strcmp(name, "flags"))
+				p->mr_flags = fl;
+			else if (!strcmp(name, "prod"))
+				p->mr_prod = fl;
+			else if (!strcmp(name, "cons"))
+				p->mr_cons = fl;
+			else if (!strcmp(name, "count"))
+				p->mr_count = fl;
+			else if (!strcmp(name, "ret"))
+				p->mr_ret = fl;
+		} else if (!strcmp(key, "model_ring_magic"))
+			p->model_ring_magic = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_slots"))
+			p->model_ring_slots = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_slots_offset"))
+			p->model_ring_slots_offset = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_size"))
+			p->model_ring_size = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_slot_bytes"))
+			p->model_ring_slot_bytes = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "model_ring_op_mask"))
+			p->model_ring_op_mask = strtoul(rest, NULL, 0);
+		else if (!strcmp(key, "ring_func"))
+			p->ring_func = strtol(rest, NULL, 0);
 	}
 	fclose(f);
 	return 0;
@@ -590,6 +657,186 @@ static void scan_doorbell(void)
 	}
 }
 
+/*
+ * The ring scans: the compiled stub with a ring state, on a ring at
+ * SCAN_RING laid out as the model says. The flags start as RING_SENTINEL, so
+ * that any flags the host writes show.
+ */
+#define RING_SENTINEL	0xa5a5a5a5U
+
+static uint32_t ring_magic;	/* what the scan's headers carry */
+
+static uint32_t ring_get(const struct vrig_field *f)
+{
+	return vrig_get(scan.mem, SCAN_RING + f->offset, 4);
+}
+
+static void ring_scan_reset(void)
+{
+	scan_reset();
+	memset(scan.mem + SCAN_RING, 0, plan->model_ring_size);
+	vrig_put(scan.mem, SCAN_RING + plan->mr_magic.offset, 4, ring_magic);
+	vrig_put(scan.mem, SCAN_RING + plan->mr_slots.offset, 4,
+		 plan->model_ring_slots);
+	vrig_put(scan.mem, SCAN_RING + plan->mr_flags.offset, 4, RING_SENTINEL);
+	vrig_shim_ring_reset();
+}
+
+/* A ring call of SCAN_RING | @code: a 32-bit OUT to @port, or hypercall @nr. */
+struct ring_via {
+	bool by_port;
+	uint16_t port;
+	uint64_t nr;
+};
+
+static long ring_scan_call(const struct ring_via *via, uint32_t code)
+{
+	if (via->by_port)
+		return vrig_shim_ring_doorbell_out(via->port, 4,
+						   (uint32_t)SCAN_RING | code);
+	return vrig_shim_ring_hypercall(via->nr, SCAN_RING | code, 0, 0);
+}
+
+static bool ring_scan_attached(void)
+{
+	uint64_t gpa;
+
+	return vrig_shim_ring_attached(&gpa) && gpa == SCAN_RING;
+}
+
+/* Post one batch, one OUT to SCAN_PORT, as a guest does. */
+static void ring_scan_post(void)
+{
+	uint32_t prod = ring_get(&plan->mr_prod);
+	uint32_t slot = prod % plan->model_ring_slots;
+	int out = host_out_code >= 0 ? host_out_code : plan->model_out;
+
+	put_entry(SCAN_RING + plan->model_ring_slots_offset +
+		  (uint64_t)slot * plan->model_ring_slot_bytes, out, 1, SCAN_PORT,
+		  0x5a, 0);
+	vrig_put(scan.mem, SCAN_RING + plan->mr_count.offset + slot * 4, 4, 1);
+	vrig_put(scan.mem, SCAN_RING + plan->mr_prod.offset, 4, prod + 1);
+}
+
+/* The first code whose call attaches a fresh ring, or -1. */
+static int ring_attach_code(const struct ring_via *via)
+{
+	uint32_t code;
+
+	for (code = 0; code <= plan->model_ring_op_mask; code++) {
+		ring_scan_reset();
+		if (ring_scan_call(via, code) == 0 && ring_scan_attached())
+			return code;
+	}
+	return -1;
+}
+
+static uint32_t attach_flags = RING_SENTINEL, detach_flags = RING_SENTINEL;
+
+/*
+ * What the host does with ring operation @code: attaches a fresh ring;
+ * runs what an attached ring posted and keeps it (kick); runs it and lets
+ * the ring go (detach); or refuses it (NULL, the answer in *refused).
+ */
+static const char *classify_ring_op(const struct ring_via *via, uint32_t code,
+				    int attach, long *refused)
+{
+	bool attached;
+	long ret;
+
+	ring_scan_reset();
+	ret = ring_scan_call(via, code);
+	*refused = ret;
+	if (ret == 0 && ring_scan_attached()) {
+		attach_flags = ring_get(&plan->mr_flags);
+		return "attach";
+	}
+	if (attach < 0)
+		return NULL;
+	ring_scan_reset();
+	if (ring_scan_call(via, attach) != 0)
+		return NULL;
+	ring_scan_post();
+	scan.trace.n = 0;
+	ret = ring_scan_call(via, code);
+	attached = ring_scan_attached();
+	if (!trace_is("o"))
+		return NULL;
+	if (attached)
+		return "kick";
+	detach_flags = ring_get(&plan->mr_flags);
+	return "detach";
+}
+
+static void scan_ring_ops(const char *key, const struct ring_via *via)
+{
+	int attach = ring_attach_code(via), n = 0;
+	long refused, common = 0;
+	const char *kind;
+	uint32_t code;
+
+	printf("\"%s\":[", key);
+	for (code = 0; code <= plan->model_ring_op_mask; code++) {
+		kind = classify_ring_op(via, code, attach, &refused);
+		if (!kind) {
+			common = refused;
+			continue;
+		}
+		printf("%s{\"code\":%u,\"kind\":\"%s\"}", n++ ? "," : "", code,
+		       kind);
+	}
+	printf("],\"%s_refusal\":%ld,", key, common);
+}
+
+/*
+ * The ring side of the host: the ports where its ring answers (those that
+ * answer with a ring state and not without), the numbers whose call attaches
+ * a ring, what each operation code does through both, and the flags it
+ * writes on attach and detach.
+ */
+static void scan_ring(const uint64_t *nrs, int nnrs)
+{
+	struct ring_via port = { .by_port = true }, call = { .by_port = false };
+	uint32_t value, plain;
+	int p, i, n = 0, first = -1;
+	bool have_call = false;
+	long kick_ret = 0;
+
+	vrig_host_use(&scan);
+	ring_magic = plan->model_ring_magic;
+	printf(",\"ring\":{\"ports\":[");
+	for (p = 0; p < 65536; p++) {
+		value = plain = 0;
+		if (vrig_shim_ring_doorbell_in(p, 4, &value) == 0 &&
+		    vrig_shim_doorbell_in(p, 4, &plain) != 0) {
+			printf("%s{\"port\":%d,\"value\":%u}", n++ ? "," : "", p,
+			       value);
+			if (first < 0) {
+				first = p;
+				ring_magic = value;
+			}
+		}
+	}
+	port.port = first >= 0 ? first : vrig_shim_header_ring_port();
+	printf("],\"scan_port\":%u,\"nrs\":[", port.port);
+	/* The first number whose call attaches a ring is the ring's. */
+	for (i = 0; i < nnrs && !have_call; i++) {
+		call.nr = nrs[i];
+		have_call = ring_attach_code(&call) >= 0;
+	}
+	if (have_call)
+		printf("\"0x%llx\"", (unsigned long long)call.nr);
+	printf("],");
+	scan_ring_ops("port_ops", &port);
+	if (have_call)
+		scan_ring_ops("call_ops", &call);
+	/* A kick (code 0 for a host that agrees) of a ring never attached. */
+	ring_scan_reset();
+	kick_ret = ring_scan_call(&port, 0);
+	printf("\"attach_flags\":%u,\"detach_flags\":%u,\"unattached_kick\":%ld,\"magic\":%u}",
+	       attach_flags, detach_flags, kick_ret, ring_magic);
+}
+
 static void classify_hypercall(uint64_t nr)
 {
 	uint64_t args[3];
@@ -707,6 +954,82 @@ static bool kvm_ok;
 static char kvm_why[256];
 static int nruns;
 
+/* A call of @fn with arguments the rig can make up: the channel, zeroes. */
+static struct vrig_call function_call(struct vrig_ctx *c,
+				      const struct vrig_func *fn)
+{
+	struct vrig_call call = { fn->addr, { 0 }, fn->nargs };
+	int slot = 0, a;
+
+	for (a = 0; a < fn->nargs; a++) {
+		if (!strcmp(fn->kind[a], "ap")) {
+			call.args[a] = VRIG_AP;
+		} else if (!strcmp(fn->kind[a], "int")) {
+			call.args[a] = 0;
+		} else {
+			uint64_t block = VRIG_ARG_BASE +
+				(slot++ % VRIG_NR_ARG_SLOTS) * VRIG_ARG_SLOT;
+
+			call.args[a] = block;
+			if (!strncmp(fn->kind[a], "chan:", 5))
+				vrig_put(c->mem, block + fn->chan_offset[a], 8,
+					 VRIG_AP);
+		}
+	}
+	return call;
+}
+
+/* The address of the stub standing in for kernel function @name, or 0. */
+static uint64_t stub_addr(const char *name)
+{
+	int i;
+
+	for (i = 0; i < img.nsyms; i++) {
+		if (!img.syms[i].defined && img.syms[i].function_stub &&
+		    !strcmp(img.syms[i].name, name))
+			return img.syms[i].addr;
+	}
+	return 0;
+}
+
+/*
+ * Runs what the module's devm_add_action() registered, as the kernel does
+ * when the driver goes: mov VRIG_ACTION+8, %rdi; jmp *VRIG_ACTION.
+ */
+#define VRIG_ACTION_RUN	(VRIG_ACTION + 0x100)
+
+static const uint8_t action_run[] = {
+	0x48, 0x8b, 0x3c, 0x25, 0x08, 0xe0, 0x1f, 0x00,
+	0xff, 0x24, 0x25, 0x00, 0xe0, 0x1f, 0x00,
+};
+
+static int ring_kick_transport;
+
+/*
+ * Before call @i of a ring run: mark it; after the probe (call 0), point the
+ * channel at the ring the probe attached (the devm action's data), on the
+ * transport that kicks it, as the module's port_start does.
+ */
+static bool ring_between(struct vrig_ctx *c, int i)
+{
+	const struct vrig_plan *p = c->plan;
+	struct vrig_event *e = vrig_event(c, VRIG_EV_MARK);
+	uint64_t rs = vrig_get(c->mem, VRIG_ACTION + 8, 8);
+
+	if (e)
+		e->value = i;
+	if (i != 1)
+		return true;
+	if (!rs || !p->pp_ring.size) {
+		vrig_fault(c, "the probe registered no ring (no devm action)");
+		return false;
+	}
+	vrig_put(c->mem, VRIG_PP + p->pp_ring.offset, p->pp_ring.size, rs);
+	vrig_put(c->mem, VRIG_PP + p->pp_transport.offset, p->pp_transport.size,
+		 ring_kick_transport);
+	return true;
+}
+
 /*
  * One run: a fresh copy of the image, the transport set, the calls made.
  * kind: "probe" (the probe function with the transport parameter set),
@@ -722,7 +1045,7 @@ static void run_one(const char *name, const char *kind, int fn_index,
 	struct vrig_ctx c = { 0 };
 	const struct vrig_func *fn = fn_index >= 0 ? &plan->funcs[fn_index] : NULL;
 	const struct vrig_sym *s;
-	int ncalls = 0, i, a;
+	int ncalls = 0, i;
 	bool use_kvm = want_kvm && kvm_ok;
 	uint64_t active = 0;
 	unsigned int k;
@@ -776,6 +1099,43 @@ static void run_one(const char *name, const char *kind, int fn_index,
 				   plan->sym_decode);
 		else
 			mark_call(&c, 0);
+	} else if (!strcmp(kind, "ring")) {
+		/*
+		 * The ring's life in the module: probe with transport=ring (it
+		 * attaches at the end), a batch of one sequence function posted
+		 * to it, then the devm action that detaches it.
+		 */
+		const struct vrig_func *rf = plan->ring_func >= 0 &&
+			plan->ring_func < plan->nfuncs ?
+			&plan->funcs[plan->ring_func] : NULL;
+		uint64_t para = stub_addr("kvm_para_available");
+
+		c.ring = true;
+		c.ring_port = vrig_shim_header_ring_port();
+		vrig_shim_ring_reset();
+		ring_kick_transport = transport;
+		/* The doorbell kicks only where vmcall is not offered. */
+		if (transport == plan->transport_doorbell && para)
+			memcpy(c.mem + para, "\x31\xc0\xc3", 3);
+		memcpy(c.mem + VRIG_ACTION_RUN, action_run, sizeof(action_run));
+		s = vrig_find(&img, plan->sym_param);
+		if (s)
+			vrig_put(c.mem, s->addr, 4, plan->transport_ring);
+		s = vrig_find(&img, plan->sym_init);
+		if (!s || !rf || !rf->addr) {
+			vrig_fault(&c, "no %s or no function to post in the module",
+				   plan->sym_init);
+		} else {
+			calls[ncalls++] = (struct vrig_call){ s->addr,
+				{ VRIG_PDEV, VRIG_PCI_ID }, 2 };
+			calls[ncalls++] = function_call(&c, rf);
+			s = vrig_find(&img, plan->sym_submit);
+			if (s)
+				calls[ncalls++] = (struct vrig_call){ s->addr,
+					{ VRIG_PP }, 1 };
+			calls[ncalls++] = (struct vrig_call){ VRIG_ACTION_RUN,
+				{ 0 }, 0 };
+		}
 	} else if (!strcmp(kind, "probe")) {
 		s = vrig_find(&img, plan->sym_param);
 		if (s)
@@ -797,24 +1157,8 @@ static void run_one(const char *name, const char *kind, int fn_index,
 			vrig_fault(&c, "no symbol %s in the module",
 				   fn ? fn->name : "?");
 		} else {
-			struct vrig_call call = { fn->addr, { 0 }, fn->nargs };
-			int slot = 0;
+			struct vrig_call call = function_call(&c, fn);
 
-			for (a = 0; a < fn->nargs; a++) {
-				if (!strcmp(fn->kind[a], "ap")) {
-					call.args[a] = VRIG_AP;
-				} else if (!strcmp(fn->kind[a], "int")) {
-					call.args[a] = 0;
-				} else {
-					uint64_t block = VRIG_ARG_BASE +
-						(slot++ % VRIG_NR_ARG_SLOTS) * VRIG_ARG_SLOT;
-
-					call.args[a] = block;
-					if (!strncmp(fn->kind[a], "chan:", 5))
-						vrig_put(c.mem, block + fn->chan_offset[a], 8,
-							 VRIG_AP);
-				}
-			}
 			if (!strcmp(kind, "fill")) {
 				for (i = 0; i < plan->fill_calls && i < 512; i++)
 					calls[ncalls++] = call;
@@ -831,7 +1175,8 @@ static void run_one(const char *name, const char *kind, int fn_index,
 	if (ncalls) {
 		bool (*between)(struct vrig_ctx *, int) =
 			!strcmp(kind, "fill") ? stop_after_submission :
-			!strcmp(kind, "decode") ? mark_call : NULL;
+			!strcmp(kind, "decode") ? mark_call :
+			!strcmp(kind, "ring") ? ring_between : NULL;
 
 		if (use_kvm)
 			vrig_kvm_run(&c, calls, ncalls, between);
@@ -845,7 +1190,7 @@ static void run_one(const char *name, const char *kind, int fn_index,
 	printf("%s{\"name\":", nruns++ ? "," : "");
 	json_str(name);
 	printf(",\"kind\":\"%s\",\"function\":", kind);
-	json_str(!strcmp(kind, "probe") ? plan->sym_init :
+	json_str(!strcmp(kind, "probe") || !strcmp(kind, "ring") ? plan->sym_init :
 		 !strcmp(kind, "decode") ? plan->sym_decode : fn ? fn->name : "");
 	printf(",\"transport\":\"%s\",\"engine\":\"%s\",", transport_name(transport),
 	       run->engine ? run->engine : "none");
@@ -897,6 +1242,9 @@ static void run_one(const char *name, const char *kind, int fn_index,
 			printf(",\"cut_before\":%d", e->cut_before - 1);
 		if (e->type == VRIG_EV_VMCALL || e->type == VRIG_EV_DOORBELL)
 			printf(",\"host_ret\":%ld", e->host_ret);
+		if (e->ring_head)
+			printf(",\"ring_head\":[%u,%u,%u]", e->ring_magic,
+			       e->ring_slots, e->ring_flags);
 		printf("}");
 	}
 	printf("]}");
@@ -987,6 +1335,12 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "doorbell:%s", p.funcs[i].name);
 			run_one(name, "call", i, p.transport_doorbell, true);
 		}
+		if (p.ring_func >= 0 && p.transport_ring) {
+			run_one("ring:vmcall", "ring", -1, p.transport_vmcall,
+				false);
+			run_one("ring:doorbell", "ring", -1, p.transport_doorbell,
+				true);
+		}
 		if (p.fill_calls > 0 && p.fill_index >= 0 && p.fill_index < p.nfuncs) {
 			run_one("fill:vmcall", "fill", p.fill_index, p.transport_vmcall,
 				false);
@@ -1002,6 +1356,9 @@ int main(int argc, char **argv)
 			printf(",");
 		classify_hypercall(guest_nrs[i]);
 	}
-	printf("]}\n");
+	printf("]");
+	if (p.model_ring_size)
+		scan_ring(guest_nrs, nguest_nrs);
+	printf("}\n");
 	return 0;
 }
