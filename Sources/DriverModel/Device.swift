@@ -14,10 +14,15 @@ public struct Device: Codable, Sendable, Hashable {
     /// The stock driver that claims the same PCI ID (`ata_piix`): the generated modprobe.d file
     /// blacklists it.
     public var stockDriver: String?
+    /// The PCI subsystem IDs the driver binds to, when it must not bind every device with
+    /// the vendor and device ID (QEMU's PIIX3 IDE: 1af4:1100, where a real PIIX3 needs the
+    /// timing programming pvgen's driver does not do).
+    public var pciSubsystem: PCISubsystem?
 
     public init(
         name: String, summary: String, pciVendor: UInt16, pciDevice: UInt16, blocks: [IOBlock],
-        registers: [Register], sequences: [AccessSequence], qemuType: String? = nil, stockDriver: String? = nil
+        registers: [Register], sequences: [AccessSequence], qemuType: String? = nil, stockDriver: String? = nil,
+        pciSubsystem: PCISubsystem? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -28,6 +33,7 @@ public struct Device: Codable, Sendable, Hashable {
         self.sequences = sequences
         self.qemuType = qemuType
         self.stockDriver = stockDriver
+        self.pciSubsystem = pciSubsystem
     }
 
     public func block(named name: String) -> IOBlock? { blocks.first { $0.name == name } }
@@ -61,5 +67,16 @@ func pciVendorProblem(_ vendor: UInt16) -> String? {
     case 0x0000: "vendor 0x0000 belongs to no PCI vendor (some boards read it from an empty slot); use the device's own vendor ID"
     case 0xffff: "vendor 0xffff is what a read from an empty PCI slot returns (no device); use the device's own vendor ID"
     default: nil
+    }
+}
+
+/// A PCI subsystem vendor and device ID.
+public struct PCISubsystem: Codable, Sendable, Hashable {
+    public var vendor: UInt16
+    public var device: UInt16
+
+    public init(vendor: UInt16, device: UInt16) {
+        self.vendor = vendor
+        self.device = device
     }
 }

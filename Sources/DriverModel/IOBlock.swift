@@ -16,13 +16,18 @@ public struct IOBlock: Codable, Sendable, Hashable {
     /// How the guest driver finds the base of this block for a channel: a C expression over
     /// `pdev` (the `struct pci_dev *`) and `ap` (the channel's `struct ata_port *`).
     public var guestBase: String
+    /// For a block a channel may lack: the C condition (over `ap`) under which it is there. A
+    /// channel without it gets base 0 and the driver makes no access to it (libata drops BMDMA
+    /// and falls back to PIO when BAR4 is zero: `ap->ioaddr.bmdma_addr`).
+    public var presentWhen: String?
     public var summary: String
 
-    public init(name: String, size: Int, bases: [PortBase], guestBase: String, summary: String) {
+    public init(name: String, size: Int, bases: [PortBase], guestBase: String, presentWhen: String? = nil, summary: String) {
         self.name = name
         self.size = size
         self.bases = bases
         self.guestBase = guestBase
+        self.presentWhen = presentWhen
         self.summary = summary
     }
 }

@@ -38,8 +38,8 @@ public enum ReservedNames {
     /// prefix). A test checks this list against the generated module.
     public static let runtimeIdentifiers: Set<String> = [
         "abi", "append", "append_in", "append_in_expect", "append_in_wait", "append_out", "append_rmw", "call",
-        "cut_after", "deliver", "doorbell_present", "entry_init", "exec_direct", "init_one", "interrupt",
-        "io_entry", "lose", "op_done", "param_get_stat", "param_get_transport", "pci_driver", "pci_tbl",
+        "cut_after", "deliver", "direct", "doorbell_present", "entry_init", "exec_direct", "init_one", "interrupt",
+        "io_entry", "irq_check", "lose", "op_done", "param_get_stat", "param_get_transport", "pci_driver", "pci_tbl",
         "pick_ring", "pick_transport", "pio_in", "pio_out", "pm_ops", "port", "port_intr", "port_ops", "port_start",
         "qc_issue", "replay", "resume", "ring", "ring_alloc", "ring_attach", "ring_call", "ring_detach",
         "ring_detach_locked", "ring_op", "ring_release", "ring_state", "ring_status", "ring_wait", "run", "sht",

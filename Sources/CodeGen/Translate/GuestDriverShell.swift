@@ -4,14 +4,38 @@ import HypercallABI
 /// The libata PCI driver around the planned sequences: queue allocation, transport
 /// detection, the operations table and module registration.
 extension GuestBatchRuntime {
-    /// `operations`: (ata_port_operations member, function); `paths`: the model's own paths.
-    func driver(operations: [(String, String)], paths: [DriverPath: String]) -> [CTopLevel] {
-        portSetup(issueDMA: paths[.dmaIssue]) + interrupt(finishDMA: paths[.dmaInterrupt]) + detection()
-            + registration(operations: operations, ownInterrupt: paths[.dmaInterrupt] != nil)
+    /// One register access in C terms, for code that runs it with plain port I/O.
+    struct DirectAccess {
+        var op: String
+        var width: Int
+        var port: String
+        var value: String
+        var mask: String
+
+        /// `pvgen_direct(pp, ...)`.
+        var call: CExpression { .call("pvgen_direct", ["pp", op, "\(width)", port, value, mask].map { .raw($0) }) }
+    }
+
+    /// The accesses of libata's spurious-interrupt check, from the model.
+    struct SpuriousAccesses {
+        var interruptPending: DirectAccess
+        var status: DirectAccess
+        var clear: DirectAccess
+    }
+
+    /// `operations`: (ata_port_operations member, function); `paths`: the model's own paths;
+    /// `spurious`: what the interrupt handler reads to clear an interrupt nobody expected.
+    func driver(operations: [(String, String)], paths: [DriverPath: String], spurious: SpuriousAccesses?) -> [CTopLevel] {
+        let ownInterrupt = paths[.dmaInterrupt] != nil
+        let irqCheck = ownInterrupt ? spurious : nil
+        return portSetup(issueDMA: paths[.dmaIssue]) + interrupt(finishDMA: paths[.dmaInterrupt], spurious: irqCheck) + detection()
+            + registration(operations: operations + (irqCheck != nil ? [("sff_irq_check", "pvgen_irq_check")] : []), ownInterrupt: ownInterrupt)
     }
 
     func portSetup(issueDMA: String?) -> [CTopLevel] {
-        let blockChecks = device.blocks.map { "!base[\(device.blocks.firstIndex(of: $0)!)]" }
+        let blockChecks = device.blocks.enumerated().map { index, block in
+            block.presentWhen.map { "(\($0) && !base[\(index)])" } ?? "!base[\(index)]"
+        }
         return [
             Function(
                 "unsigned int", "pvgen_qc_issue", Params("struct ata_queued_cmd *qc"),
@@ -43,7 +67,13 @@ extension GuestBatchRuntime {
                 Decl("int", "rc")
                 "rc = ata_bmdma_port_start(ap)"
                 If("rc") { Return("rc") }
-                for (index, block) in device.blocks.enumerated() { "base[\(index)] = \(block.guestBase)" }
+                for (index, block) in device.blocks.enumerated() {
+                    if let present = block.presentWhen {
+                        "base[\(index)] = \(present) ? \(block.guestBase) : 0"
+                    } else {
+                        "base[\(index)] = \(block.guestBase)"
+                    }
+                }
                 If((blockChecks + device.blocks.enumerated().map { "base[\($0.offset)] > \(cHex(0x10000 - $0.element.size))" }).joined(separator: " || ")) {
                     Call("ata_port_err", "ap", "\"registers are not in I/O space\\n\"")
                     Return("-ENODEV")
@@ -232,39 +262,121 @@ extension GuestBatchRuntime {
     }
 
     /// With the model's DMA interrupt path: libata's BMDMA interrupt handler
-    /// (`ata_bmdma_interrupt`) with that path in place of `ata_bmdma_port_intr` where it applies.
-    func interrupt(finishDMA: String?) -> [CTopLevel] {
+    /// (`__ata_sff_interrupt` with `ata_bmdma_port_intr`) with that path in place of
+    /// `ata_bmdma_port_intr` where it applies, and libata's check for an interrupt no port
+    /// expected (`->sff_irq_check`, as `ata_piix` has it).
+    func interrupt(finishDMA: String?, spurious: SpuriousAccesses?) -> [CTopLevel] {
         guard let finishDMA else { return [] }
-        return [
+        var items: [CTopLevel] = [
             Function(
                 "unsigned int", "pvgen_port_intr", Params("struct ata_port *ap", "struct ata_queued_cmd *qc"),
                 comment: "A DMA command's completion in one batch; anything else as libata does it."
             ) {
                 If("ap->hsm_task_state == HSM_ST_LAST && ata_is_dma(qc->tf.protocol)") { Return(Call(finishDMA, "ap", "qc")) }
                 Return("ata_bmdma_port_intr(ap, qc)")
-            },
+            }
+        ]
+        if let spurious {
+            items += [
+                Function(
+                    "u32", "pvgen_direct",
+                    Params("struct pvgen_port *pp", "u8 op", "u8 width", "u16 port", "u32 value", "u32 mask"),
+                    comment: """
+                        One access with plain port I/O that touches none of the port's batch
+                        state: the spurious-interrupt path runs under the host lock, beside EH
+                        that may have a batch of the same port open on another CPU.
+                        """
+                ) {
+                    Decl("struct \(naming.entryStruct)", "e")
+                    Call(naming.entryInit, "&e", "op", "width", "port", "value", "mask")
+                    "pvgen_exec_direct(pp, &e)"
+                    Return("e.value")
+                },
+                Function(
+                    "bool", "pvgen_irq_check", Params("struct ata_port *ap"),
+                    comment: "Whether the channel's controller raises an interrupt (piix_irq_check)."
+                ) {
+                    Decl("struct pvgen_port *", "pp", "ap->private_data")
+                    Decl("u32", "host_stat")
+                    If("unlikely(!ap->ioaddr.bmdma_addr)") { Return("false") }
+                    CStatement.expression(.raw("host_stat = " + spurious.interruptPending.call.flat))
+                    Return("host_stat & ATA_DMA_INTR")
+                },
+            ]
+        }
+        items.append(
             Function(
                 "irqreturn_t", "pvgen_interrupt", Params("int irq", "void *dev_instance"),
-                comment: """
-                    ata_bmdma_interrupt() with pvgen_port_intr() per port. Its retry for a
-                    lost interrupt needs ->sff_irq_check, which these operations leave unset
-                    (as ata_bmdma_port_ops does), so there is none here either.
-                    """
+                comment: spurious == nil
+                    ? """
+                        ata_bmdma_interrupt() with pvgen_port_intr() per port. Its retry for a
+                        lost interrupt needs ->sff_irq_check, which the model gives no
+                        accesses for, so there is none here either.
+                        """
+                    : """
+                        ata_bmdma_interrupt() with pvgen_port_intr() per port. When no port
+                        handled it, a channel whose controller still raises it is cleared
+                        (idle) or retried once (BUSY gone), as __ata_sff_interrupt() does, so
+                        that a spurious or early interrupt does not end in "nobody cared".
+                        """
             ) {
                 Decl("struct ata_host *", "host", "dev_instance")
-                Decl("unsigned int", "handled", "0")
+                if spurious != nil {
+                    Decl("bool", "retried", "false")
+                    Decl("unsigned int", "idle")
+                    Decl("unsigned int", "polling")
+                }
+                Decl("unsigned int", "handled")
                 Decl("unsigned long", "flags")
                 Decl("unsigned int", "i")
                 "spin_lock_irqsave(&host->lock, flags)"
-                For("i = 0; i < host->n_ports; i++") {
-                    Decl("struct ata_port *", "ap", "host->ports[i]")
-                    Decl("struct ata_queued_cmd *", "qc", "ata_qc_from_tag(ap, ap->link.active_tag)")
-                    If("qc && !(qc->tf.flags & ATA_TFLAG_POLLING)") { "handled |= pvgen_port_intr(ap, qc)" }
+                if let spurious {
+                    CStatement.label("retry")
+                    "handled = 0"
+                    "idle = 0"
+                    "polling = 0"
+                    For("i = 0; i < host->n_ports; i++") {
+                        Decl("struct ata_port *", "ap", "host->ports[i]")
+                        Decl("struct ata_queued_cmd *", "qc", "ata_qc_from_tag(ap, ap->link.active_tag)")
+                        CStatement.if("!qc", [.expression("idle |= 1 << i")], else: [
+                            .if("qc->tf.flags & ATA_TFLAG_POLLING", [.expression("polling |= 1 << i")], else: [
+                                .expression("handled |= pvgen_port_intr(ap, qc)")
+                            ])
+                        ])
+                    }
+                    If("!handled && !retried") {
+                        Decl("bool", "retry", "false")
+                        For("i = 0; i < host->n_ports; i++") {
+                            Decl("struct ata_port *", "ap", "host->ports[i]")
+                            Decl("struct pvgen_port *", "pp", "ap->private_data")
+                            Decl("u8", "status")
+                            If("(polling & (1 << i)) || !pvgen_irq_check(ap)") { CStatement.expression(.raw("continue")) }
+                            Comment("The status read clears INTRQ.")
+                            CStatement.expression(.raw("status = " + spurious.status.call.flat))
+                            If("idle & (1 << i)") {
+                                If("ap->ioaddr.bmdma_addr") { CStatement.expression(spurious.clear.call) }
+                            } else: {
+                                Comment("With a command in flight the interrupt is not cleared: it would race the completion.")
+                                If("!(status & ATA_BUSY)") { "retry = true" }
+                            }
+                        }
+                        If("retry") {
+                            "retried = true"
+                            CStatement.goto("retry")
+                        }
+                    }
+                } else {
+                    "handled = 0"
+                    For("i = 0; i < host->n_ports; i++") {
+                        Decl("struct ata_port *", "ap", "host->ports[i]")
+                        Decl("struct ata_queued_cmd *", "qc", "ata_qc_from_tag(ap, ap->link.active_tag)")
+                        If("qc && !(qc->tf.flags & ATA_TFLAG_POLLING)") { "handled |= pvgen_port_intr(ap, qc)" }
+                    }
                 }
                 "spin_unlock_irqrestore(&host->lock, flags)"
                 Return("IRQ_RETVAL(handled)")
-            },
-        ]
+            })
+        return items
     }
 
     func registration(operations: [(String, String)], ownInterrupt: Bool) -> [CTopLevel] {
@@ -277,6 +389,9 @@ extension GuestBatchRuntime {
             ] + operations.map { ($0.0, .expression(.raw($0.1))) }
         let vendor = cHex(device.pciVendor, digits: 4)
         let product = cHex(device.pciDevice, digits: 4)
+        let match = device.pciSubsystem.map {
+            "{ PCI_DEVICE_SUB(\(vendor), \(product), \(cHex($0.vendor, digits: 4)), \(cHex($0.device, digits: 4))) }"
+        } ?? "{ PCI_DEVICE(\(vendor), \(product)) }"
         return [
             .variable(storage: "static", CDeclaration("struct scsi_host_template", "pvgen_sht", .list([.expression("ATA_BMDMA_SHT(DRV_NAME)")]))),
             .variable(storage: "static", CDeclaration("struct ata_port_operations", "pvgen_port_ops", .designated(ops))),
@@ -334,7 +449,7 @@ extension GuestBatchRuntime {
             },
             .variable(
                 storage: "static const", CDeclaration("struct pci_device_id", "pvgen_pci_tbl[]",
-                    .list([.expression(.raw("{ PCI_DEVICE(\(vendor), \(product)) }")), .expression("{ }")]))),
+                    .list([.expression(.raw(match)), .expression("{ }")]))),
             .variable(
                 storage: "static", CDeclaration("struct pci_driver", "pvgen_pci_driver", .designated([
                     ("name", .expression("DRV_NAME")),

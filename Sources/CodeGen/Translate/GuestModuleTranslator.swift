@@ -27,7 +27,8 @@ struct GuestModuleTranslator {
             },
             paths: Dictionary(plan.sequences.compactMap { sequencePlan in
                 sequencePlan.sequence.path.map { ($0, functionName(sequencePlan.sequence)) }
-            }) { first, _ in first })
+            }) { first, _ in first },
+            spurious: spuriousInterruptAccesses)
         return CFile(kind: .source, items: items)
     }
 
@@ -69,6 +70,32 @@ struct GuestModuleTranslator {
 
     /// The port expression of a register for the channel in `pp`.
     func port(of register: Register) -> String { "pp->\(register.block) + \(registerConstant(register))" }
+
+    /// The first access of the sequence bound to a libata operation, as a direct access:
+    /// (op, width, port, value, mask).
+    func directAccess(of operation: String) -> GuestBatchRuntime.DirectAccess? {
+        guard let sequence = device.sequences.first(where: { $0.operation == operation }) else { return nil }
+        for step in sequence.steps {
+            guard let name = step.action.register, let register = device.register(named: name) else { continue }
+            let width = register.width.rawValue, port = port(of: register)
+            switch step.action {
+            case .read: return .init(op: naming.op(.in), width: width, port: port, value: "0", mask: "0")
+            case .update(_, let keep, let set, _): return .init(op: naming.op(.update), width: width, port: port, value: set, mask: cHex(keep))
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// What the spurious-interrupt path reads and writes, from the model's own sequences:
+    /// the bus-master status (ata_bmdma_status), the status (ata_sff_check_status) and the
+    /// interrupt acknowledge (ata_bmdma_irq_clear).
+    var spuriousInterruptAccesses: GuestBatchRuntime.SpuriousAccesses? {
+        guard let check = directAccess(of: "bmdma_status"), let status = directAccess(of: "sff_check_status"),
+            let clear = directAccess(of: "sff_irq_clear")
+        else { return nil }
+        return .init(interruptPending: check, status: status, clear: clear)
+    }
 
     func sequenceFunction(_ sequencePlan: SequencePlan) -> CTopLevel {
         let sequence = sequencePlan.sequence

@@ -19,7 +19,9 @@ public enum PIIXIDE {
         registers: registers,
         sequences: sequences,
         qemuType: "piix3-ide",
-        stockDriver: "ata_piix"
+        stockDriver: "ata_piix",
+        // QEMU's default subsystem IDs: a real PIIX3 needs timings this driver never programs.
+        pciSubsystem: PCISubsystem(vendor: 0x1af4, device: 0x1100)
     )
 
     static let blocks: [IOBlock] = [
@@ -35,6 +37,8 @@ public enum PIIXIDE {
         IOBlock(
             name: "bmdma", size: 8, bases: [.pciBar(index: 4, offset: 0), .pciBar(index: 4, offset: 8)],
             guestBase: "pci_resource_start(pdev, 4) + 8 * ap->port_no",
+            // libata falls back to PIO, without bus-master registers, when BAR4 is zero.
+            presentWhen: "ap->ioaddr.bmdma_addr",
             summary: "SFF-8038i bus-master DMA registers in BAR4"),
     ]
 

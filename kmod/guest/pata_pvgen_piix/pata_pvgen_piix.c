@@ -1039,9 +1039,9 @@ static int pvgen_port_start(struct ata_port *ap)
 		return rc;
 	base[0] = pci_resource_start(pdev, 2 * ap->port_no);
 	base[1] = pci_resource_start(pdev, 2 * ap->port_no + 1) | ATA_PCI_CTL_OFS;
-	base[2] = pci_resource_start(pdev, 4) + 8 * ap->port_no;
-	if (!base[0] || !base[1] || !base[2] || base[0] > 0xfff8 ||
-	    base[1] > 0xffff || base[2] > 0xfff8) {
+	base[2] = ap->ioaddr.bmdma_addr ? pci_resource_start(pdev, 4) + 8 * ap->port_no : 0;
+	if (!base[0] || !base[1] || (ap->ioaddr.bmdma_addr && !base[2]) ||
+	    base[0] > 0xfff8 || base[1] > 0xffff || base[2] > 0xfff8) {
 		ata_port_err(ap, "registers are not in I/O space\n");
 		return -ENODEV;
 	}
@@ -1079,24 +1079,94 @@ static unsigned int pvgen_port_intr(struct ata_port *ap,
 }
 
 /*
- * ata_bmdma_interrupt() with pvgen_port_intr() per port. Its retry for a lost
- * interrupt needs ->sff_irq_check, which these operations leave unset (as
- * ata_bmdma_port_ops does), so there is none here either.
+ * One access with plain port I/O that touches none of the port's batch state:
+ * the spurious-interrupt path runs under the host lock, beside EH that may have
+ * a batch of the same port open on another CPU.
+ */
+static u32 pvgen_direct(struct pvgen_port *pp, u8 op, u8 width, u16 port,
+			u32 value, u32 mask)
+{
+	struct pvgen_io_entry e;
+
+	pvgen_entry_init(&e, op, width, port, value, mask);
+	pvgen_exec_direct(pp, &e);
+	return e.value;
+}
+
+/* Whether the channel's controller raises an interrupt (piix_irq_check). */
+static bool pvgen_irq_check(struct ata_port *ap)
+{
+	struct pvgen_port *pp = ap->private_data;
+	u32 host_stat;
+
+	if (unlikely(!ap->ioaddr.bmdma_addr))
+		return false;
+	host_stat = pvgen_direct(pp, PVGEN_OP_IN, 1, pp->bmdma + PIIX_IDE_BMDMA_STATUS, 0, 0);
+	return host_stat & ATA_DMA_INTR;
+}
+
+/*
+ * ata_bmdma_interrupt() with pvgen_port_intr() per port. When no port handled
+ * it, a channel whose controller still raises it is cleared (idle) or retried
+ * once (BUSY gone), as __ata_sff_interrupt() does, so that a spurious or early
+ * interrupt does not end in "nobody cared".
  */
 static irqreturn_t pvgen_interrupt(int irq, void *dev_instance)
 {
 	struct ata_host *host = dev_instance;
-	unsigned int handled = 0;
+	bool retried = false;
+	unsigned int idle;
+	unsigned int polling;
+	unsigned int handled;
 	unsigned long flags;
 	unsigned int i;
 
 	spin_lock_irqsave(&host->lock, flags);
+retry:
+	handled = 0;
+	idle = 0;
+	polling = 0;
 	for (i = 0; i < host->n_ports; i++) {
 		struct ata_port *ap = host->ports[i];
 		struct ata_queued_cmd *qc = ata_qc_from_tag(ap, ap->link.active_tag);
 
-		if (qc && !(qc->tf.flags & ATA_TFLAG_POLLING))
+		if (!qc)
+			idle |= 1 << i;
+		else if (qc->tf.flags & ATA_TFLAG_POLLING)
+			polling |= 1 << i;
+		else
 			handled |= pvgen_port_intr(ap, qc);
+	}
+	if (!handled && !retried) {
+		bool retry = false;
+
+		for (i = 0; i < host->n_ports; i++) {
+			struct ata_port *ap = host->ports[i];
+			struct pvgen_port *pp = ap->private_data;
+			u8 status;
+
+			if ((polling & (1 << i)) || !pvgen_irq_check(ap))
+				continue;
+			/* The status read clears INTRQ. */
+			status = pvgen_direct(pp, PVGEN_OP_IN, 1, pp->cmd + PIIX_IDE_STATUS, 0, 0);
+			if (idle & (1 << i)) {
+				if (ap->ioaddr.bmdma_addr)
+					pvgen_direct(pp, PVGEN_OP_RMW, 1,
+						     pp->bmdma + PIIX_IDE_BMDMA_STATUS,
+						     0, 0xff);
+			} else {
+				/*
+				 * With a command in flight the interrupt is not
+				 * cleared: it would race the completion.
+				 */
+				if (!(status & ATA_BUSY))
+					retry = true;
+			}
+		}
+		if (retry) {
+			retried = true;
+			goto retry;
+		}
 	}
 	spin_unlock_irqrestore(&host->lock, flags);
 	return IRQ_RETVAL(handled);
@@ -1313,6 +1383,7 @@ static struct ata_port_operations pvgen_port_ops = {
 	.bmdma_status		= pvgen_bmdma_status,
 	.sff_check_status	= pvgen_check_status,
 	.sff_check_altstatus	= pvgen_check_altstatus,
+	.sff_irq_check		= pvgen_irq_check,
 };
 
 static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -1361,7 +1432,7 @@ static int pvgen_init_one(struct pci_dev *pdev, const struct pci_device_id *id)
 }
 
 static const struct pci_device_id pvgen_pci_tbl[] = {
-	{ PCI_DEVICE(0x8086, 0x7010) },
+	{ PCI_DEVICE_SUB(0x8086, 0x7010, 0x1af4, 0x1100) },
 	{ },
 };
 
