@@ -38,6 +38,13 @@ public enum ModelValidator {
             if device.registers[..<index].contains(where: { $0.name == register.name }) {
                 report("\(field).name", "duplicate register name '\(register.name)'")
             }
+            for (bitIndex, bit) in (register.bits ?? []).enumerated() {
+                let bitField = "\(field).bits[\(bitIndex)]"
+                if !CIdentifier.isValid(bit.name) { report("\(bitField).name", "'\(bit.name)' is not a valid C identifier") }
+                if bit.mask == 0 || UInt64(bit.mask) > register.width.maxValue {
+                    report("\(bitField).mask", "mask 0x\(String(bit.mask, radix: 16)) is not within the \(register.width.rawValue)-byte register")
+                }
+            }
             guard let block = device.block(named: register.block) else {
                 report("\(field).block", "no I/O block named '\(register.block)'")
                 continue

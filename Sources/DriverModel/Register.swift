@@ -50,11 +50,14 @@ public struct Register: Codable, Sendable, Hashable {
     public var access: RegisterAccess
     public var onWrite: WriteEffect
     public var onRead: ReadEffect
+    /// Named bits: the C constant the driver's own headers give each (`ATA_DMA_START`), so that
+    /// generated masks read as bits, not numbers.
+    public var bits: [RegisterBit]?
     public var summary: String
 
     public init(
         name: String, block: String, offset: Int, width: AccessWidth, access: RegisterAccess,
-        onWrite: WriteEffect = .latches, onRead: ReadEffect = .none, summary: String
+        onWrite: WriteEffect = .latches, onRead: ReadEffect = .none, bits: [RegisterBit]? = nil, summary: String
     ) {
         self.name = name
         self.block = block
@@ -63,6 +66,34 @@ public struct Register: Codable, Sendable, Hashable {
         self.access = access
         self.onWrite = onWrite
         self.onRead = onRead
+        self.bits = bits
         self.summary = summary
+    }
+}
+
+/// One named bit (or field mask) of a register.
+public struct RegisterBit: Codable, Sendable, Hashable {
+    /// The C constant that names it, from the kernel's headers (`ATA_DMA_WR`).
+    public var name: String
+    public var mask: UInt32
+
+    public init(name: String, mask: UInt32) {
+        self.name = name
+        self.mask = mask
+    }
+}
+
+extension Register {
+    /// A keep mask in C: the named bits it clears, as `(u8)~(A | B)`, when they are exactly the
+    /// bits it clears; the number otherwise.
+    public func keepExpression(_ keep: UInt32, hex: (UInt32) -> String) -> String {
+        let all = UInt32(truncatingIfNeeded: width.maxValue)
+        let cleared = all & ~keep
+        guard cleared != 0, let bits else { return hex(keep) }
+        let named = bits.filter { $0.mask & cleared == $0.mask }
+        guard named.reduce(0, { $0 | $1.mask }) == cleared else { return hex(keep) }
+        let names = named.map(\.name)
+        let operand = names.count == 1 ? names[0] : "(" + names.joined(separator: " | ") + ")"
+        return "(u\(width.bits))~\(operand)"
     }
 }

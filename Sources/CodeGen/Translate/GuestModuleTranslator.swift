@@ -80,7 +80,8 @@ struct GuestModuleTranslator {
             let width = register.width.rawValue, port = port(of: register)
             switch step.action {
             case .read: return .init(op: naming.op(.in), width: width, port: port, value: "0", mask: "0")
-            case .update(_, let keep, let set, _): return .init(op: naming.op(.update), width: width, port: port, value: set, mask: cHex(keep))
+            case .update(_, let keep, let set, _):
+                return .init(op: naming.op(.update), width: width, port: port, value: set, mask: register.keepExpression(keep) { cHex($0) })
             default: return nil
             }
         }
@@ -176,7 +177,8 @@ struct GuestModuleTranslator {
         case .read(_, .expect(let mask, let equals, let variable, _)):
             body.append(.expression(Call("pvgen_append_in_expect", "pp", width, port, mask, equals, "&\(variable)")))
         case .update(_, let keep, let set, _):
-            body.append(.expression(Call("pvgen_append_rmw", "pp", width, port, cHex(keep), set)))
+            let mask = access.map { $0.register.keepExpression(keep) { cHex($0) } } ?? cHex(keep)
+            body.append(.expression(Call("pvgen_append_rmw", "pp", width, port, mask, set)))
         case .statement(let text):
             body.append(.expression(.raw(text)))
         case .call(let callee, let arguments):

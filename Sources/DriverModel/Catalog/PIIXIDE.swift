@@ -81,7 +81,9 @@ public enum PIIXIDE {
             onWrite: .triggersWhenSet(0x04), summary: "device control: nIEN, SRST, HOB"),
         Register(
             name: "bmdma_cmd", block: "bmdma", offset: 0, width: .byte, access: .readWrite,
-            onWrite: .triggersWhenSet(dmaStart), summary: "bus-master command: start, direction"),
+            onWrite: .triggersWhenSet(dmaStart),
+            bits: [RegisterBit(name: "ATA_DMA_START", mask: dmaStart), RegisterBit(name: "ATA_DMA_WR", mask: dmaWrite)],
+            summary: "bus-master command: start, direction"),
         Register(
             name: "bmdma_status", block: "bmdma", offset: 2, width: .byte, access: .readWrite,
             summary: "bus-master status, write one to clear"),

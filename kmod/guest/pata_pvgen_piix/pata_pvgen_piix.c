@@ -851,7 +851,8 @@ static void pvgen_bmdma_setup(struct ata_queued_cmd *qc)
 	mb();
 	pvgen_append_out(pp, 4, pp->bmdma + PIIX_IDE_BMDMA_PRD,
 			 ap->bmdma_prd_dma);
-	pvgen_append_rmw(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_CMD, 0xf6,
+	pvgen_append_rmw(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_CMD,
+			 (u8)~(ATA_DMA_START | ATA_DMA_WR),
 			 rw ? 0 : ATA_DMA_WR);
 	pvgen_exec_command(ap, &qc->tf);
 }
@@ -875,7 +876,8 @@ static void pvgen_bmdma_stop(struct ata_queued_cmd *qc)
 {
 	struct pvgen_port *pp = qc->ap->private_data;
 
-	pvgen_append_rmw(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_CMD, 0xfe, 0);
+	pvgen_append_rmw(pp, 1, pp->bmdma + PIIX_IDE_BMDMA_CMD,
+			 (u8)~ATA_DMA_START, 0);
 	pvgen_append_in(pp, 1, pp->ctl + PIIX_IDE_ALTSTATUS, NULL);
 	pvgen_op_done(pp);
 }
