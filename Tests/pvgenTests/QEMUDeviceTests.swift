@@ -175,6 +175,60 @@ struct QEMUDeviceTests {
         #expect(calls.contains { $0.op == 2 && $0.ret == 0 }, "the unanswered batch was cancelled by a detach: \(calls)")
     }
 
+    /// One run of the bench workload (Tests/rigs/bench/ide-workload.sh) with `settings`, traced;
+    /// the device-side IDE sequence of each measured window, as count-trace.py reads it.
+    func benchWindows(_ name: String, device: String, modules: [String], settings: [String]) async throws -> (
+        windows: [String: [String]], console: String, trace: String
+    ) {
+        let qemu = try await BuiltQEMU.binary.value
+        let work = try Repository.scratch(name)
+        let events = work.appendingPathComponent("events")
+        try (["memory_region_ops_read", "memory_region_ops_write", "pvgen_batch_doorbell", "pvgen_batch_hypercall", "pvgen_batch_done", "pvgen_batch_ring"]
+            .joined(separator: "\n") + "\n").write(to: events, atomically: true, encoding: .utf8)
+        let script = work.appendingPathComponent("workload.sh")
+        let workload = try String(contentsOfFile: Repository.path("Tests/rigs/bench/ide-workload.sh"), encoding: .utf8)
+        try ("#!/bin/sh\n" + (["BENCH_N=16"] + settings).map { $0 + "\n" }.joined() + workload).write(to: script, atomically: true, encoding: .utf8)
+        let result = try await runCommand(
+            [Repository.path("Tests/rigs/guest/boot-guest.sh"), "--work", work.path, "--script", script.path, "--qemu", qemu, "--trace-events", events.path,
+             "--disk-mb", "64", "--qemu-arg", "-device", "--qemu-arg", device] + modules.flatMap { ["--ko", $0, "--no-ata-piix"] })
+        try #require(result.status == 0, "\(name): guest run failed:\n\(result.output)")
+        let counts = work.appendingPathComponent("counts.json")
+        let count = try await runCommand(["python3", Repository.path("Tests/rigs/bench/count-trace.py"), work.appendingPathComponent("trace.log").path, "--json", counts.path])
+        try #require(count.status == 0, "count-trace: \(count.output)")
+        struct Counts: Decodable {
+            struct Window: Decodable { var device_sequence: [String] }
+            var windows: [String: Window]
+        }
+        let decoded = try JSONDecoder().decode(Counts.self, from: Data(contentsOf: counts))
+        return (
+            decoded.windows.mapValues(\.device_sequence), try String(contentsOf: work.appendingPathComponent("console.log"), encoding: .utf8),
+            try String(contentsOf: work.appendingPathComponent("trace.log"), encoding: .utf8)
+        )
+    }
+
+    @Test(
+        "a late host inside the measured window: the guest's cancelled ring batch runs once, and the IDE model sees exactly the stock driver's accesses",
+        .timeLimit(.minutes(10)))
+    func lateHostTraceMatchesStock() async throws {
+        let build = try await BuiltCatalog.shared.value
+        let stock = try await benchWindows("late-stock", device: "pvgen-batch", modules: [], settings: ["BENCH_DRIVER=ata_piix"])
+        let late = try await benchWindows(
+            "late-ring", device: "pvgen-batch,ignore-kicks=3,ignore-on-arm=on", modules: [build.module("pata_pvgen_piix")],
+            settings: [
+                "BENCH_MODULES=pata_pvgen_piix", "BENCH_MODULE_ARGS=transport=ring", "BENCH_DRIVER=pata_pvgen_piix",
+                "BENCH_ARM_PORT=0x567",
+            ])
+        #expect(late.console.contains("PVGEN: bench verify=ok"))
+        #expect(late.console.contains("transport: ring (4 slots, kicked by doorbell"))
+        // The batch the ignored kicks left was run by the detach, not replayed by the guest.
+        #expect(late.console.contains("host_errors=0"))
+        #expect(Self.ringCalls(late.trace).contains { $0.op == 2 && $0.ret == 0 }, "no detach in the trace")
+        for window in ["write", "read"] {
+            let a = stock.windows[window] ?? [], b = late.windows[window] ?? []
+            #expect(!a.isEmpty && a == b, "\(window) window: stock \(a.count) accesses, late ring \(b.count); first difference at \(a.indices.first { $0 >= b.count || a[$0] != b[$0] } ?? a.count)")
+        }
+    }
+
     @Test("the stock ata_piix runs the same workload on the same QEMU build")
     func stockDriverOnTheSameQEMU() async throws {
         let qemu = try await BuiltQEMU.binary.value

@@ -13,6 +13,8 @@ extension QEMUDeviceTranslator {
         [
             CMember("struct \(naming.host("ring"))", "ring", comment: "the ring, served on kicks only"),
             CMember("uint32_t", "ignore_kicks", comment: "property, for tests: kicks to ignore"),
+            CMember("bool", "ignore_on_arm", comment: "property: ignore only once armed"),
+            CMember("bool", "armed", comment: "an 8-bit OUT to the last port armed ignore-kicks"),
             CMember("uint64_t", "ring_attaches", comment: "rings attached"),
             CMember("uint64_t", "ring_detaches", comment: "rings let go, by the guest or by reset"),
             CMember("uint64_t", "ignored_kicks", comment: "kicks ignored for ignore-kicks"),
@@ -37,12 +39,14 @@ extension QEMUDeviceTranslator {
                     Hand a ring call to the library and count what it did to the attachment.
                     With ignore-kicks, that many kicks return without running the ring, as a
                     host whose kick is asynchronous or whose poller is late would; the guest
-                    then cancels through the detach.
+                    then cancels through the detach. With ignore-on-arm they are counted only
+                    once the guest armed them (an 8-bit OUT to the device's last port), so a
+                    test can place the late answer inside a measured window.
                     """
             ) {
                 Decl("bool", "attached", "s->ring.attached")
                 Decl("long", "ret")
-                If("(value & \(naming.ringOperationMask)) == \(naming.ringOperation(named: "kick")) && s->ignore_kicks") {
+                If("(value & \(naming.ringOperationMask)) == \(naming.ringOperation(named: "kick")) && s->ignore_kicks && (!s->ignore_on_arm || s->armed)") {
                     "s->ignore_kicks--"
                     "s->ignored_kicks++"
                     Return("0")

@@ -243,6 +243,10 @@ struct QEMUDeviceTranslator {
                 }
                 "\(prefix)_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports))"
                 if abi.ring != nil {
+                    If("s->ignore_on_arm && addr == \(prefix.uppercased())_IO_SIZE - 1 && size == 1") {
+                        "s->armed = true"
+                        Return("MEMTX_OK")
+                    }
                     If("addr == \(naming.ringPort) - \(naming.doorbellPort)") {
                         Call("\(prefix)_ring_call", "s", "&h", "data")
                         Return("MEMTX_OK")
@@ -398,6 +402,7 @@ struct QEMUDeviceTranslator {
                     .expression(.call("DEFINE_PROP_LINK", cString(linkProperty), .raw(stateType), "pci", "TYPE_PCI_DEVICE", "PCIDevice *")),
                 ] + (abi.ring == nil ? [] : [
                     CInitializer.expression(.call("DEFINE_PROP_UINT32", cString("ignore-kicks"), .raw(stateType), "ignore_kicks", "0")),
+                    .expression(.call("DEFINE_PROP_BOOL", cString("ignore-on-arm"), .raw(stateType), "ignore_on_arm", "false")),
                 ]) + [
                     .expression(.call("DEFINE_PROP_END_OF_LIST")),
                 ]))),

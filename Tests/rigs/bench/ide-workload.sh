@@ -16,6 +16,8 @@
 #   BENCH_MODULE_ARGS  parameters for pata_pvgen_piix (for example transport=doorbell)
 #   BENCH_DRIVER       the PCI driver the disk must hang off (checked when set)
 #   BENCH_TRANSPORT    pata_pvgen_piix's transport_in_use must be this (checked when set)
+#   BENCH_ARM_PORT     a port to write one byte to right after the 0xa1 marker (a test arms
+#                      pvgen-batch's ignore-kicks there: -device pvgen-batch,ignore-on-arm=on)
 #
 # Output: "PVGEN: bench key=value" lines; the script fails (exit 1) on any mismatch.
 set -eu
@@ -90,6 +92,9 @@ mark() {
 say "stat-before $(cat "/sys/block/$DISK/stat")"
 say "params-before$(pvparams)"
 mark 161 # 0xa1
+if [ -n "${BENCH_ARM_PORT:-}" ]; then
+	printf '\001' | dd of=/dev/port bs=1 seek=$((BENCH_ARM_PORT)) count=1 conv=notrunc 2>/dev/null
+fi
 dd if=/tmp/pattern of="/dev/$DISK" bs=$BS count="$N" seek=$SEEK oflag=direct conv=notrunc 2>/dev/null
 mark 162 # 0xa2
 dd if="/dev/$DISK" of=/tmp/back bs=$BS count="$N" skip=$SEEK iflag=direct 2>/dev/null

@@ -64,6 +64,8 @@ struct PVGenBatchState {
     uint64_t io_errors;  /* entries whose port access failed */
     struct pvgen_host_ring ring;  /* the ring, served on kicks only */
     uint32_t ignore_kicks;  /* property, for tests: kicks to ignore */
+    bool ignore_on_arm;  /* property: ignore only once armed */
+    bool armed;  /* an 8-bit OUT to the last port armed ignore-kicks */
     uint64_t ring_attaches;  /* rings attached */
     uint64_t ring_detaches;  /* rings let go, by the guest or by reset */
     uint64_t ignored_kicks;  /* kicks ignored for ignore-kicks */
@@ -179,7 +181,9 @@ static int pvgen_batch_pio_out(void *opaque, __u16 port, __u8 width,
  * Hand a ring call to the library and count what it did to the attachment. With
  * ignore-kicks, that many kicks return without running the ring, as a host
  * whose kick is asynchronous or whose poller is late would; the guest then
- * cancels through the detach.
+ * cancels through the detach. With ignore-on-arm they are counted only once the
+ * guest armed them (an 8-bit OUT to the device's last port), so a test can
+ * place the late answer inside a measured window.
  */
 static long pvgen_batch_ring_call(PVGenBatchState *s, struct pvgen_host *h,
                                   uint64_t value)
@@ -187,7 +191,8 @@ static long pvgen_batch_ring_call(PVGenBatchState *s, struct pvgen_host *h,
     bool attached = s->ring.attached;
     long ret;
 
-    if ((value & PVGEN_RING_OP_MASK) == PVGEN_RING_OP_KICK && s->ignore_kicks) {
+    if ((value & PVGEN_RING_OP_MASK) == PVGEN_RING_OP_KICK && s->ignore_kicks &&
+        (!s->ignore_on_arm || s->armed)) {
         s->ignore_kicks--;
         s->ignored_kicks++;
         return 0;
@@ -288,6 +293,10 @@ static MemTxResult pvgen_batch_write(void *opaque, hwaddr addr, uint64_t data,
         return MEMTX_OK;
     }
     pvgen_batch_setup(s, &c, attrs, &h, ports, ARRAY_SIZE(ports));
+    if (s->ignore_on_arm && addr == PVGEN_BATCH_IO_SIZE - 1 && size == 1) {
+        s->armed = true;
+        return MEMTX_OK;
+    }
     if (addr == PVGEN_RING_PORT - PVGEN_DOORBELL_PORT) {
         pvgen_batch_ring_call(s, &h, data);
         return MEMTX_OK;
@@ -531,6 +540,7 @@ static Property pvgen_batch_properties[] = {
     DEFINE_PROP_BOOL("hypercall", PVGenBatchState, hypercall, false),
     DEFINE_PROP_LINK("ide", PVGenBatchState, pci, TYPE_PCI_DEVICE, PCIDevice *),
     DEFINE_PROP_UINT32("ignore-kicks", PVGenBatchState, ignore_kicks, 0),
+    DEFINE_PROP_BOOL("ignore-on-arm", PVGenBatchState, ignore_on_arm, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 
