@@ -128,7 +128,7 @@ struct QEMUDeviceTests {
     }
 
     @Test(
-        "the ring detaches: four rmmod/insmod transport=ring cycles all come back on the ring with verified I/O, and a probe failed after the attach leaves the host with no ring",
+        "the ring detaches: four rmmod/insmod transport=ring cycles all come back on the ring with verified I/O, a probe failed after the attach leaves the host with no ring, and suspend lets it go and resume takes it back",
         .timeLimit(.minutes(10)))
     func ringDetachesAcrossReloads() async throws {
         let qemu = try await BuiltQEMU.binary.value
@@ -145,8 +145,9 @@ struct QEMUDeviceTests {
         #expect(result.output.contains("PVGEN: OK ring cycles"))
         let calls = Self.ringCalls(try String(contentsOf: work.appendingPathComponent("trace.log"), encoding: .utf8))
         let lifecycle = calls.filter { $0.op != 0 }
-        // Four cycles, the failed probe and the last cycle: six attaches, each detached.
-        #expect(lifecycle.map(\.op) == Array(repeating: [1, 2], count: 6).flatMap { $0 }, "attach/detach calls: \(lifecycle)")
+        // Four cycles, the failed probe, the last cycle and the suspended one (attach, detach at
+        // suspend, attach at resume, detach at rmmod): eight attaches, each detached.
+        #expect(lifecycle.map(\.op) == Array(repeating: [1, 2], count: 8).flatMap { $0 }, "attach/detach calls: \(lifecycle)")
         #expect(calls.allSatisfy { $0.ret == 0 }, "a ring call was refused: \(calls)")
     }
 

@@ -4,7 +4,8 @@
 # Loads /pvgen/pata_pvgen_piix.ko with transport=ring $RING_CYCLES times (default 4), and
 # each time checks that it came back on the ring, writes a 64 KiB pattern with O_DIRECT
 # at a sector of its own and reads it back, then unloads. Then one probe that fails
-# right after the ring is attached (test_fail_probe=1), and one more good cycle. The
+# right after the ring is attached (test_fail_probe=1), one more good cycle, and a
+# suspend and resume with the ring in use. The
 # host side (QEMUDeviceTests) reads the device's ring calls from QEMU's trace: every
 # attach must be followed by a detach, and the last call must leave no ring attached.
 set -eu
@@ -81,4 +82,22 @@ unload
 echo "PVGEN: failed probe OK"
 
 cycle "$n"
+
+# Suspend and resume with the ring in use (suspend-to-idle, stopped after the devices as
+# pm_test=devices does): the driver lets the ring go before the devices sleep and attaches
+# it again after, and I/O goes on on the ring.
+n=$((n + 1))
+insmod "/pvgen/$MODULE.ko" transport=ring || fail "insmod before suspend"
+wait_disk
+roundtrip "pmbef" 8192
+echo 1 >/sys/module/suspend/parameters/pm_test_delay
+echo devices >/sys/power/pm_test
+echo freeze >/sys/power/state || fail "suspend-to-idle failed"
+dmesg | grep -q "did not attach it again" && fail "the ring was not attached again after resume"
+roundtrip "pmaft" 8448
+errors=$(cat /sys/module/$MODULE/parameters/host_errors)
+direct=$(cat /sys/module/$MODULE/parameters/direct_accesses)
+[ "$errors" -eq 0 ] && [ "$direct" -eq 0 ] || fail "after resume: host_errors=$errors direct_accesses=$direct"
+unload
+echo "PVGEN: suspend and resume OK"
 echo "PVGEN: OK ring cycles"
