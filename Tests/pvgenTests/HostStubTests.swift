@@ -73,6 +73,21 @@ struct HostStubTests {
         #expect(counts.passed > 60)
     }
 
+    @Test("the host library builds for a VMM on a host without Linux headers (QEMU's device compiles it on every host)")
+    func buildsWithoutLinuxHeaders() async throws {
+        if let tool = Self.missing(["gcc", "make"]) {
+            print("skipped: no \(tool) (the test command installs gcc and make)")
+            return
+        }
+        let tree = try Self.generatedTree()
+        defer { try? FileManager.default.removeItem(at: tree) }
+        let run = try await runCommand([
+            "make", "-C", Self.testsDirectory.path, "KMOD=\(tree.path)", "OUT=\(tree.appendingPathComponent("tests").path)", "portable",
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("portable: pvgen_host.c builds without Linux headers"))
+    }
+
     /// `make TARGET` of `Tests/host` with clang against a fresh tree, its output; nil (and
     /// said so) when clang or make is missing or the target says SKIPPED.
     static func sanitizerRun(_ target: String, test: String) async throws -> String? {

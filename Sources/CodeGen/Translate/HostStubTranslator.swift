@@ -67,7 +67,6 @@ struct HostStubTranslator {
                 a guest address itself.
                 """),
             .includeGuard(guardName),
-            .include("linux/types.h", system: true),
             .include("stdbool.h", system: true),
             .include("stddef.h", system: true),
             .include(naming.headerFile, system: false),

@@ -12,7 +12,6 @@
 #ifndef _PVGEN_HOST_H
 #define _PVGEN_HOST_H
 
-#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "pvgen_abi.h"
