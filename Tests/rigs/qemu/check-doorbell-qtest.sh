@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 #
 # check-doorbell-qtest.sh - drive QEMU's pvgen-batch device through qtest (no
-# guest, no firmware run): the doorbell magic, batches that run, and hostile
-# batches that must change nothing.
+# guest, no firmware run): the doorbell magic, batches that run, hostile
+# batches that must change nothing, and the ring's life: attach, kick, entries
+# on pvgen's own ports refused, detach, attach again, and reset detaching it.
 #
 # usage: check-doorbell-qtest.sh QEMU_BINARY
 #
@@ -177,6 +178,45 @@ refused "BMDMA at the old BAR4" $((Q | 2)) "$sel" "$(entry $OP_IN 1 0xc002 0 0)"
 out=$(ring $((Q | 1)) "$(entry $OP_IN 4 0xd004 0 0)")
 check "BMDMA at the new BAR4 0xd000" "$(field "$out" 0 12)" 0
 check "PRD register moved with the BAR" "$(printf '0x%x' "$(field "$out" 0 4)")" 0x20000
+
+# --- the exitless ring: attach, kick, detach, reset ------------------------------------
+RPORT=0x564 RMAGIC=0x70767267 R=0x20000 # header page, slots at R + 4096
+OP_ATTACH=1 OP_DETACH=2 NEED_KICK=1 BROKEN=2 DETACHED=4
+rd32() { field "$(qt "read $1 4")" 0 0; }
+post() { # post SLOT_INDEX ENTRY_HEX: fill the slot, its count, and publish prod + 1
+	local hex=$2
+	qt "write $((R + 4096 + $1 * 1024)) $((${#hex} / 2)) 0x$hex" >/dev/null
+	qt "write $((R + 192 + $1 * 4)) 4 0x$(le32 $((${#hex} / 32)))" >/dev/null
+	qt "write $((R + 64)) 4 0x$(le32 $(($1 + 1)))" >/dev/null
+}
+check "the ring port's IN reads its magic" "$(qt "inl $RPORT")" "$RMAGIC"
+qt "write $R 12 0x$(le32 $RMAGIC)$(le32 4)$(le32 $BROKEN)" >/dev/null
+qt "outl $RPORT $((R | OP_ATTACH))" >/dev/null
+check "attach: the host asks for kicks" "$(rd32 $((R + 8)))" $NEED_KICK
+post 0 "$(entry $OP_IN 1 0x1f7 0 0)"
+qt "outl $RPORT $R" >/dev/null
+check "kick: cons reaches prod" "$(rd32 $((R + 128)))" 1
+check "kick: the slot's batch ran its one entry" "$(rd32 $((R + 256)))" 1
+post 1 "$(entry $OP_OUT 4 $RPORT $((R | OP_DETACH)) 0)"
+qt "outl $RPORT $R" >/dev/null
+check "an entry on the ring port is refused (-7), not recursed" "$(rd32 $((R + 260)))" -7
+post 2 "$(entry $OP_OUT 1 0x567 1 0)"
+qt "outl $RPORT $R" >/dev/null
+check "an entry on the device's last port is refused (-7)" "$(rd32 $((R + 264)))" -7
+qt "outl $RPORT $((R | OP_DETACH))" >/dev/null
+check "detach: the host says it let the ring go" "$(rd32 $((R + 8)))" $DETACHED
+post 3 "$(entry $OP_IN 1 0x1f7 0 0)"
+qt "outl $RPORT $R" >/dev/null
+check "a kick after the detach runs nothing" "$(rd32 $((R + 128)))" 3
+check "a kick after the detach is refused (-12)" "$(grep -c "ring call 0x$(printf %x $R) refused: -12" "$work/qemu.err" || true)" 1
+# Attached again from a fresh header, then the machine resets (the PIIX reset register).
+qt "write $R 272 0x$(le32 $RMAGIC)$(le32 4)$(le32 $BROKEN)$(printf '%0520d' 0)" >/dev/null
+qt "outl $RPORT $((R | OP_ATTACH))" >/dev/null
+check "attach again from a fresh header" "$(rd32 $((R + 8)))" $NEED_KICK
+qt "outb 0xcf9 0x06" >/dev/null
+qt "clock_step 1000000" >/dev/null
+qt "outl $RPORT $R" >/dev/null
+check "reset detached the ring: a kick is refused (-12)" "$(grep -c "ring call 0x$(printf %x $R) refused: -12" "$work/qemu.err" || true)" 2
 
 kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
