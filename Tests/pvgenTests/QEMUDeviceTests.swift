@@ -230,6 +230,24 @@ struct QEMUDeviceTests {
         }
     }
 
+    @Test(
+        "a host that refuses batches cannot make the guest WARN: with panic_on_warn=1 the refused batches are replayed with port I/O and the patterns round-trip",
+        .timeLimit(.minutes(10)))
+    func refusingHostCannotWarn() async throws {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let result = try await runCommand([
+            Repository.path("Tests/rigs/guest/run-ide-pattern.sh"), "--ko", build.module("pata_pvgen_piix"), "--module-args", "transport=doorbell",
+            "--append", "panic_on_warn=1", "--qemu", qemu, "--qemu-arg", "-device", "--qemu-arg", "pvgen-batch,refuse-batches=40",
+            try Repository.scratch("guest-refusing-host").path,
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(!result.output.contains("WARNING: CPU") && !result.output.contains("Kernel panic"), "\(result.output)")
+        let errors = result.output.firstMatch(of: /param host_errors=(\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect(errors > 0, "the refused batches were counted as host errors")
+        #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
+    }
+
     @Test("the stock ata_piix runs the same workload on the same QEMU build")
     func stockDriverOnTheSameQEMU() async throws {
         let qemu = try await BuiltQEMU.binary.value

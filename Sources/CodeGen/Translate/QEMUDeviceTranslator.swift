@@ -48,6 +48,7 @@ struct QEMUDeviceTranslator {
                         CMember("PCIDevice *", "pci", comment: "link: the \(qemuType) whose BARs the allowlist follows"),
                         CMember("bool", "hypercall", comment: "property: also serve VMCALL/VMMCALL"),
                         CMember("bool", "busy", comment: "serving a call: a re-entering access is refused"),
+                        CMember("uint32_t", "refuse_batches", comment: "property, for tests: doorbells to refuse"),
                         CMember("uint64_t", "doorbells", comment: "OUTs to the doorbell"),
                         CMember("uint64_t", "hypercalls", comment: "hypercalls served"),
                         CMember("uint64_t", "entries", comment: "entries completed"),
@@ -253,6 +254,13 @@ struct QEMUDeviceTranslator {
                     }
                 }
                 Call("trace_\(prefix)_doorbell", "data & ~(uint64_t)\(naming.doorbellCountMask)", "data & \(naming.doorbellCountMask)", "size")
+                Comment("refuse-batches: a host that answers with an error and runs nothing, as one whose allowlist disagrees would.")
+                If("s->refuse_batches && addr == 0") {
+                    "s->refuse_batches--"
+                    "s->refused++"
+                    Call("trace_\(prefix)_done", naming.error(named: "port"))
+                    Return("MEMTX_OK")
+                }
                 "s->busy = true"
                 Call("ret = \(naming.host("handle_doorbell_out"))", "&h", "\(naming.doorbellPort) + addr", "size", "data")
                 "s->busy = false"
@@ -400,6 +408,7 @@ struct QEMUDeviceTranslator {
                 storage: "static", CDeclaration("Property", "\(prefix)_properties[]", .list([
                     .expression(.call("DEFINE_PROP_BOOL", cString("hypercall"), .raw(stateType), "hypercall", "false")),
                     .expression(.call("DEFINE_PROP_LINK", cString(linkProperty), .raw(stateType), "pci", "TYPE_PCI_DEVICE", "PCIDevice *")),
+                    .expression(.call("DEFINE_PROP_UINT32", cString("refuse-batches"), .raw(stateType), "refuse_batches", "0")),
                 ] + (abi.ring == nil ? [] : [
                     CInitializer.expression(.call("DEFINE_PROP_UINT32", cString("ignore-kicks"), .raw(stateType), "ignore_kicks", "0")),
                     .expression(.call("DEFINE_PROP_BOOL", cString("ignore-on-arm"), .raw(stateType), "ignore_on_arm", "false")),

@@ -4,7 +4,7 @@
 # sector 2048 with the md5 the guest printed.
 #
 # usage: run-ide-pattern.sh [--ko pata_pvgen_piix.ko [--module-args ARGS]] [--qemu BIN]
-#                           [--qemu-arg ARG]... [WORK_DIR]
+#                           [--qemu-arg ARG]... [--append KERNEL_ARGS]... [WORK_DIR]
 #   with --ko: the generated module drives the disk (the stock ata_piix is not loaded),
 #   loaded with ARGS (e.g. "transport=ring"; they reach the guest as the environment
 #   variable PVGEN_INSMOD_ARGS, which the kernel hands to init from its command line);
@@ -15,14 +15,17 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rig_args=()
+append=()
 while (($# > 0)); do
 	case $1 in
 	--ko) rig_args+=(--ko "$2" --no-ata-piix) && shift 2 ;;
 	--qemu | --qemu-arg) rig_args+=("$1" "$2") && shift 2 ;;
-	--module-args) rig_args+=(--append "PVGEN_INSMOD_ARGS=$2") && shift 2 ;;
+	--module-args) append+=("PVGEN_INSMOD_ARGS=$2") && shift 2 ;;
+	--append) append+=("$2") && shift 2 ;;
 	*) break ;;
 	esac
 done
+((${#append[@]} == 0)) || rig_args+=(--append "${append[*]}")
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/pvgen-guest-ide.XXXXXX")}
 mkdir -p "$work"
 

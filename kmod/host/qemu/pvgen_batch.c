@@ -57,6 +57,7 @@ struct PVGenBatchState {
     PCIDevice *pci;  /* link: the piix3-ide whose BARs the allowlist follows */
     bool hypercall;  /* property: also serve VMCALL/VMMCALL */
     bool busy;  /* serving a call: a re-entering access is refused */
+    uint32_t refuse_batches;  /* property, for tests: doorbells to refuse */
     uint64_t doorbells;  /* OUTs to the doorbell */
     uint64_t hypercalls;  /* hypercalls served */
     uint64_t entries;  /* entries completed */
@@ -303,6 +304,16 @@ static MemTxResult pvgen_batch_write(void *opaque, hwaddr addr, uint64_t data,
     }
     trace_pvgen_batch_doorbell(data & ~(uint64_t)PVGEN_DOORBELL_COUNT_MASK,
                                data & PVGEN_DOORBELL_COUNT_MASK, size);
+    /*
+     * refuse-batches: a host that answers with an error and runs nothing, as
+     * one whose allowlist disagrees would.
+     */
+    if (s->refuse_batches && addr == 0) {
+        s->refuse_batches--;
+        s->refused++;
+        trace_pvgen_batch_done(PVGEN_ERR_PORT);
+        return MEMTX_OK;
+    }
     s->busy = true;
     ret = pvgen_host_handle_doorbell_out(&h, PVGEN_DOORBELL_PORT + addr, size,
                                          data);
@@ -539,6 +550,7 @@ static void pvgen_batch_init(Object *obj)
 static Property pvgen_batch_properties[] = {
     DEFINE_PROP_BOOL("hypercall", PVGenBatchState, hypercall, false),
     DEFINE_PROP_LINK("ide", PVGenBatchState, pci, TYPE_PCI_DEVICE, PCIDevice *),
+    DEFINE_PROP_UINT32("refuse-batches", PVGenBatchState, refuse_batches, 0),
     DEFINE_PROP_UINT32("ignore-kicks", PVGenBatchState, ignore_kicks, 0),
     DEFINE_PROP_BOOL("ignore-on-arm", PVGenBatchState, ignore_on_arm, false),
     DEFINE_PROP_END_OF_LIST(),
