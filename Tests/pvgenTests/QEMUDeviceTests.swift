@@ -77,6 +77,7 @@ struct QEMUDeviceTests {
         let submissions = result.output.firstMatch(of: /param submissions=(\d+)/).flatMap { Int($0.1) } ?? 0
         let entries = result.output.firstMatch(of: /param entries=(\d+)/).flatMap { Int($0.1) } ?? 0
         #expect(submissions > 0 && entries > submissions, "submissions \(submissions), entries \(entries)")
+        #expect(result.output.contains("PVGEN: unexpected interrupt cleared"))
         #expect(result.output.contains("PVGEN: OK pata_pvgen_piix unloaded"))
         #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
     }

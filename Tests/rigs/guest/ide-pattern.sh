@@ -89,6 +89,19 @@ if [ "$expect" = "$MODULE" ]; then
 		echo "PVGEN: param $p=$(cat "$PARAMS/$p")"
 	done
 	dmesg | grep "transport:" | sed 's/^/PVGEN: dmesg /'
+	# After the counters, an interrupt no command expects: CHECK POWER MODE written straight
+	# to the idle channel's command register. The driver's handler must find it (the BMDMA
+	# status INTR bit, as ata_piix's sff_irq_check does) and clear it; QEMU clears that bit
+	# only on a write of 1.
+	outb() { printf "\\$(printf %03o "$2")" | dd of=/dev/port bs=1 seek=$(($1)) count=1 conv=notrunc 2>/dev/null; }
+	inb() { dd if=/dev/port bs=1 skip=$(($1)) count=1 2>/dev/null | od -An -tu1 | tr -d ' '; }
+	bm=$(sed -n 5p "/sys/bus/pci/devices/$pci/resource" | cut -d' ' -f1)
+	outb 0x1f6 0xa0
+	outb 0x1f7 0xe5
+	sleep 0.5
+	bmstat=$(inb $((bm + 2)))
+	[ $((bmstat & 4)) -eq 0 ] || fail "an unexpected interrupt was left pending (BMDMA status $bmstat)"
+	echo "PVGEN: unexpected interrupt cleared (BMDMA status $bmstat)"
 	rmmod "$MODULE" || fail "rmmod $MODULE"
 	[ ! -e /sys/module/$MODULE ] || fail "$MODULE still loaded after rmmod"
 	[ ! -e /sys/block/$DISK ] || fail "$DISK still present after rmmod"

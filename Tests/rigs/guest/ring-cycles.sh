@@ -43,7 +43,13 @@ roundtrip() {
 }
 
 unload() {
-	rmmod "$MODULE" || fail "rmmod $MODULE"
+	# After a resume libata's EH may still hold the module for a moment (EAGAIN).
+	i=0
+	until rmmod "$MODULE" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 50 ] || fail "rmmod $MODULE"
+		sleep 0.1
+	done
 	[ ! -e /sys/module/$MODULE ] || fail "$MODULE still loaded after rmmod"
 }
 
