@@ -83,7 +83,7 @@ public struct Generator: Sendable {
         files.append(GeneratedFile(path: "Makefile", contents: try Templates.render("Makefile", treeContext)))
         files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
         if let tweaks = catalog.guestTweaks { files += try GuestConfigFiles.render(tweaks, hostTimer: catalog.hostTimer) }
-        if let timer = catalog.hostTimer { files += try HostTimerPatches.render(timer) }
+        if let timer = catalog.hostTimer { files += try HostTimerPatches.render(timer, hypercalls: calls.count) }
         return files.sorted { $0.path < $1.path }
     }
 
