@@ -22,12 +22,13 @@ check() {
 }
 
 qt() {
-	local line
-	if ! { printf '%s\n' "$*" >&"${QT[1]}"; } 2>/dev/null; then
+	local line in=${QT[0]:-} out=${QT[1]:-}
+	# Bash unsets QT once the coprocess has exited (and set -u would stop the rig).
+	if [[ -z $in || -z $out ]] || ! { printf '%s\n' "$*" >&"$out"; } 2>/dev/null; then
 		echo dead
 		return 0
 	fi
-	while IFS= read -r -t 10 line <&"${QT[0]}"; do
+	while IFS= read -r -t 10 line <&"$in"; do
 		case $line in
 		OK*) printf '%s\n' "${line#OK}" | sed 's/^ //'; return 0 ;;
 		FAIL* | ERR*) die "qtest: $* -> $line" ;;
