@@ -20,8 +20,8 @@
 #   --pit-qemu BIN      QEMU with the isa-pit.ch0-count-factor property for the PIT rows
 #                       (default: when the tree has the PIT patch, pvgen qemu builds it into
 #                       .build-qemu; otherwise the PIT rows are left out)
-#   --pit-factor F      the PIT factor of the "with" side (the one in the tree's PIT patch,
-#                       else 4)
+#   --pit-factor F      the PIT factor of the "with" side (the model's, which the tree's
+#                       guest-config/README.md gives as the opt-in value; else 4)
 #   --quiet-wait S      before each tick boot, wait at most S seconds for other processes
 #                       to use less than a quarter core (300); TCG starves the vCPUs of a
 #                       busy host, and a starved vCPU loses ticks
@@ -197,8 +197,9 @@ fi
 if want ticks; then
 	pit_patch=$(grep -l ch0-count-factor "$tree"/host/qemu/*.patch 2>/dev/null | head -n 1) || true
 	if [[ -z $pit_factor && -n $pit_patch ]]; then
-		pit_factor=$(sed -n 's/.*DEFINE_PROP_UINT32("ch0-count-factor", *PITState, *ch0_count_factor, *\([0-9]*\)).*/\1/p' \
-			"$pit_patch" | head -n 1)
+		# The patch defaults to 1; the model's factor is the opt-in the README documents.
+		pit_factor=$(grep -o 'isa-pit\.ch0-count-factor=[0-9]*' "$tree/guest-config/README.md" 2>/dev/null |
+			head -n 1 | cut -d= -f2) || true
 	fi
 	if [[ -z $pit_qemu && -n $pit_patch ]]; then
 		log "pvgen qemu: QEMU 7.2 with the tree's patches, ${pit_patch##*/} among them"

@@ -17,7 +17,7 @@ packages=("$@")
 	linux-source-6.1                  # applying and compiling the generated KVM patch
 	bc bison flex libelf-dev libssl-dev # building arch/x86/kvm from that source
 	dwarves libunicorn-dev            # pvgen verify: pahole on DWARF, vmcall in Unicorn
-	python3                           # the network rig's host side, trace counting
+	python3                           # the network rig's host side, trace counting, the QEMU rigs' QMP client
 	udev                              # the guest test runs its systemd-udevd on the generated rules
 )
 

@@ -68,13 +68,13 @@ public struct Generator: Sendable {
         let treeContext: [String: Any] = ["modules": modules, "version": "\(catalog.abi.version).0"]
         // One define and one case label per hypercall: the hunk sizes and the diffstat follow.
         let calls = catalog.abi.hypercalls
-        let x86Insertions = 20 + 2 * calls.count
+        let x86Insertions = 25 + 2 * calls.count
         let kvmContext: [String: Any] = [
             "hypercalls": calls.enumerated().map { index, call in
                 ["name": call.name.uppercased(), "number": cHex(call.number), "last": index == calls.count - 1] as [String: Any]
             },
             "bit": catalog.abi.kvmExitHypercallBit,
-            "definesHunk": 14 + calls.count, "caseStart": 9844 + 7 + calls.count, "caseHunk": 18 + calls.count,
+            "definesHunk": 14 + calls.count, "caseStart": 9844 + 7 + calls.count, "caseHunk": 23 + calls.count,
             "x86Changes": x86Insertions + 1, "x86Bar": String(repeating: "+", count: x86Insertions),
             "insertions": x86Insertions + 5,
         ]
@@ -83,7 +83,7 @@ public struct Generator: Sendable {
         files.append(GeneratedFile(path: "Makefile", contents: try Templates.render("Makefile", treeContext)))
         files.append(GeneratedFile(path: "dkms.conf", contents: try Templates.render("dkms.conf", treeContext)))
         if let tweaks = catalog.guestTweaks { files += try GuestConfigFiles.render(tweaks, hostTimer: catalog.hostTimer) }
-        if let timer = catalog.hostTimer { files += try HostTimerPatches.render(timer) }
+        if let timer = catalog.hostTimer { files += try HostTimerPatches.render(timer, hypercalls: calls.count) }
         files.append(OutputTree.marker)
         return files.sorted { $0.path < $1.path }
     }

@@ -6,8 +6,8 @@
 /// nothing for it (its tick reduction is `GuestTweaks.busyVCPUBootParameters`). It does
 /// change timekeeping for the guests it helps: jiffies and tick-based accounting run
 /// `pitCountFactor` times slow, and a guest that keeps time by counting ticks sees its whole
-/// clock run that much slow. pvgen generates the QEMU and KVM patches from this, with the
-/// factor as their default.
+/// clock run that much slow. pvgen generates the QEMU and KVM patches from this; both default
+/// to the unchanged 8254 (factor 1), and the factor is the opt-in value they document.
 public struct HostTimer: Codable, Sendable, Hashable {
     /// How many times slower PIT channel 0 counts: 2 to `maximumFactor`.
     public var pitCountFactor: Int

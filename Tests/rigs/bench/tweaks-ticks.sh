@@ -24,7 +24,7 @@
 #   pit    1 busy vCPU ticking periodically from the PIT (nolapic_timer hpet=disable
 #          nohz=off highres=off), the patched QEMU at factor 1 and F
 #   pit-stock  the stock 6.1 boot, 1 busy vCPU, the patched QEMU at factor 1 and F
-# The factor is always given: in the pvgen-built QEMU its default is the model's F, not 1.
+# The factor is always given, 1 included (the patched QEMU's default is 1).
 #
 # Host load: TCG runs each vCPU on a host thread; on a small host a busy neighbour starves
 # them and a starved vCPU loses timer interrupts (they are coalesced, not queued), which

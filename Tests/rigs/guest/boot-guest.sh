@@ -7,11 +7,14 @@
 # prints "PVGEN-RIG: exit=<status>" and powers off. This script passes only if the
 # console shows "PVGEN-RIG: exit=0".
 #
-# Exit status: 0 pass, 1 guest failure (script failed, panic, timeout), 2 usage/setup error.
+# With --migrate-at MARKER the run is migrated once, mid-run: see "Migration" in --help.
+#
+# Exit status: 0 pass, 1 guest failure (script failed, panic, timeout, migration failed),
+# 2 usage/setup error.
 #
 # Environment:
 #   PVGEN_GUEST_KVER     kernel version to boot (default: newest /boot/vmlinuz-6.1.*)
-#   PVGEN_GUEST_TIMEOUT  hard timeout for the whole QEMU run in seconds (default 180)
+#   PVGEN_GUEST_TIMEOUT  hard timeout for each QEMU run in seconds (default 180)
 #   PVGEN_GUEST_VERBOSE  1 = stream every console line to stderr, not only PVGEN/oops lines
 set -euo pipefail
 
@@ -20,6 +23,7 @@ usage() {
 usage: boot-guest.sh --work DIR --script GUEST_SCRIPT [--ko FILE.ko ...] [--disk-mb N]
                      [--no-ata-piix] [--qemu BIN] [--append "extra kernel args"]
                      [--trace-events FILE] [--qemu-arg ARG ...] [--host-binary FILE ...]
+                     [--migrate-at MARKER [--migrate-qemu BIN] [--migrate-arg ARG ...]]
 
   --work DIR            work directory; holds initramfs.cpio, disk.img, console.log,
                         qemu.log, trace.log and result (created if missing)
@@ -35,6 +39,21 @@ usage: boot-guest.sh --work DIR --script GUEST_SCRIPT [--ko FILE.ko ...] [--disk
   --host-binary FILE    a dynamically linked host program (e.g. /usr/bin/udevadm), copied
                         into the initramfs at the same path with the shared libraries
                         ldd names for it (repeatable)
+  --migrate-at MARKER   migrate the run once, when a console line first contains MARKER
+  --migrate-qemu BIN    the QEMU that restores the state (default: the --qemu one)
+  --migrate-arg ARG     one more QEMU argument for the restoring QEMU only (repeatable)
+
+Migration: the first QEMU gets a QMP socket (DIR/qmp.sock). When the guest prints a
+line containing MARKER, the rig stops the VM, saves it through QMP's migrate to
+"exec:cat > DIR/migration.state", and quits that QEMU. A second QEMU, started with the
+same arguments (the same disk.img, kernel and initramfs; --migrate-qemu and --migrate-arg
+may change it) and -incoming "exec:cat DIR/migration.state", loads the state, is told to
+continue (QMP cont), and runs the rest of the guest's test; its console is appended to
+console.log after a line "PVGEN-RIG-HOST: migrated at MARKER ...", its stderr goes to
+qemu-incoming.log. The guest does not know: it just keeps running (its clock and timers
+are saved with it; the RTC, which follows the host clock, jumps by the downtime). A
+guest that never prints MARKER, or a state the second QEMU refuses, fails the run.
+Each QEMU gets the full PVGEN_GUEST_TIMEOUT.
 
 Guest output lines containing "PVGEN" (and oops/panic lines) are forwarded to stderr.
 EOF
@@ -64,6 +83,9 @@ APPEND=""
 TRACE_EVENTS=""
 QEMU_EXTRA=()
 HOST_BINARIES=()
+MIGRATE_AT=""
+MIGRATE_QEMU=""
+MIGRATE_EXTRA=()
 
 need_value() { (($2 >= 2)) || die "$1 needs a value (see --help)"; }
 
@@ -79,6 +101,9 @@ while (($#)); do
 	--trace-events) need_value "$1" $# && TRACE_EVENTS=$2 && shift 2 ;;
 	--qemu-arg) need_value "$1" $# && QEMU_EXTRA+=("$2") && shift 2 ;;
 	--host-binary) need_value "$1" $# && HOST_BINARIES+=("$2") && shift 2 ;;
+	--migrate-at) need_value "$1" $# && MIGRATE_AT=$2 && shift 2 ;;
+	--migrate-qemu) need_value "$1" $# && MIGRATE_QEMU=$2 && shift 2 ;;
+	--migrate-arg) need_value "$1" $# && MIGRATE_EXTRA+=("$2") && shift 2 ;;
 	-h | --help) usage && exit 0 ;;
 	*) usage >&2 && die "unknown argument: $1" ;;
 	esac
@@ -98,6 +123,15 @@ done
 for bin in "${HOST_BINARIES[@]}"; do
 	[[ $bin == /* && -x $bin ]] || die "--host-binary wants an absolute path to a program, got: $bin"
 done
+if [[ -z $MIGRATE_AT ]]; then
+	[[ -z $MIGRATE_QEMU && ${#MIGRATE_EXTRA[@]} -eq 0 ]] ||
+		die "--migrate-qemu and --migrate-arg need --migrate-at MARKER"
+fi
+QMP_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../qemu" && pwd)/qmp.py
+if [[ -n $MIGRATE_AT ]]; then
+	[[ -f $QMP_PY ]] || die "--migrate-at needs $QMP_PY"
+	command -v python3 >/dev/null || die "--migrate-at needs python3 (QMP)"
+fi
 TIMEOUT=${PVGEN_GUEST_TIMEOUT:-180}
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "PVGEN_GUEST_TIMEOUT wants seconds, got: $TIMEOUT"
 
@@ -138,6 +172,8 @@ ensure_packages "${pkgs[@]}"
 
 QEMU=${QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null || die "QEMU binary not found: $QEMU"
+MIGRATE_QEMU=${MIGRATE_QEMU:-$QEMU}
+command -v "$MIGRATE_QEMU" >/dev/null || die "QEMU binary not found: $MIGRATE_QEMU"
 BUSYBOX=/bin/busybox # the busybox-static binary
 [[ -x $BUSYBOX ]] || die "$BUSYBOX missing (package busybox-static)"
 
@@ -319,23 +355,51 @@ qemu_escape() { printf '%s' "${1//,/,,}"; }
 
 # no_timer_check: under TCG on a loaded host the kernel's early IO-APIC timer check can
 # miss the PIT's interrupt and panic ("IO-APIC + timer doesn't work!"); VMs skip it.
-qemu_cmd=("$QEMU" -accel tcg -m 512 -nographic -no-reboot
+qemu_args=(-accel tcg -m 512 -nographic -no-reboot
 	-kernel "$KERNEL" -initrd "$WORK/initramfs.cpio"
 	-append "console=ttyS0 panic=-1 quiet no_timer_check${APPEND:+ $APPEND}"
 	-drive "file=$(qemu_escape "$DISK"),format=raw,if=ide"
 	-net none -serial stdio -monitor none)
 if [[ -n $TRACE_EVENTS ]]; then
 	rm -f "$WORK/trace.log" # QEMU appends to an existing trace file
-	qemu_cmd+=(-trace "events=$(qemu_escape "$TRACE_EVENTS"),file=$(qemu_escape "$WORK/trace.log")")
+	qemu_args+=(-trace "events=$(qemu_escape "$TRACE_EVENTS"),file=$(qemu_escape "$WORK/trace.log")")
 fi
-qemu_cmd+=("${QEMU_EXTRA[@]}")
+qemu_args+=("${QEMU_EXTRA[@]}")
+STATE=$WORK/migration.state
+MIGRATED=$WORK/migrated # written by stream_console when it has migrated the run
+rm -f "$MIGRATED" "$WORK/qemu-incoming.log"
+if [[ -n $MIGRATE_AT ]]; then
+	rm -f "$STATE" "$WORK/qmp.sock" "$WORK/qmp-incoming.sock"
+	qemu_cmd=("$QEMU" "${qemu_args[@]}" -qmp "unix:$(qemu_escape "$WORK/qmp.sock"),server=on,wait=off")
+else
+	qemu_cmd=("$QEMU" "${qemu_args[@]}")
+fi
 
-# Copy the serial console to $1 and forward the interesting lines. CRs and the terminal
-# escapes SeaBIOS prints (reset, clear screen) are stripped: the latter end up in front
-# of the first line /init prints, as "quiet" leaves no kernel line in between.
+# The first time a console line contains MARKER: stop, save, quit (QMP), in the
+# background, so that the console keeps being drained meanwhile. The first QEMU then
+# exits and the console stream ends; the second QEMU is started below.
+migrate_out() {
+	local t0 t1 out
+	t0=$(date +%s%N)
+	if out=$(python3 "$QMP_PY" "$WORK/qmp.sock" --timeout "$TIMEOUT" stop "migrate=exec:cat > '$STATE'" quit 2>&1); then
+		t1=$(date +%s%N)
+		# One line: the time to stop, save and quit, the state's size, QEMU's own figures.
+		printf 'stopped, saved and quit in %d ms, state %d MiB (QEMU %s)\n' $(((t1 - t0) / 1000000)) \
+			$(($(stat -c %s "$STATE") / 1048576)) "$(sed -n 's/^migrated: //p' <<<"$out")" >"$MIGRATED"
+	else
+		printf '[guest] migration at "%s" failed: %s\n' "$MIGRATE_AT" "$out" >&2
+		python3 "$QMP_PY" "$WORK/qmp.sock" --timeout 10 quit >/dev/null 2>&1 || true
+	fi
+}
+
+# Copy the serial console to $1 (appending with $2 = append) and forward the
+# interesting lines. CRs and the terminal escapes SeaBIOS prints (reset, clear screen)
+# are stripped: the latter end up in front of the first line /init prints, as "quiet"
+# leaves no kernel line in between.
 CSI_RE=$'\e\[[0-9;?]*[A-Za-z]'
 stream_console() {
-	local line
+	local line watch=${MIGRATE_AT:+1} migrating=
+	[[ ${2:-} == append ]] && watch=
 	while IFS= read -r line || [[ -n $line ]]; do
 		line=${line//$'\r'/}
 		line=${line//$'\e'c/}
@@ -345,17 +409,24 @@ stream_console() {
 		printf '%s\n' "$line"
 		if [[ ${PVGEN_GUEST_VERBOSE:-0} == 1 ]]; then
 			printf '[guest] | %s\n' "$line" >&2
-			continue
+		else
+			case $line in
+			*PVGEN* | *"Kernel panic"* | *"BUG:"* | *"Oops"* | *"WARNING: CPU"* | *"Call Trace"*)
+				printf '[guest] %s\n' "$line" >&2
+				;;
+			esac
 		fi
-		case $line in
-		*PVGEN* | *"Kernel panic"* | *"BUG:"* | *"Oops"* | *"WARNING: CPU"* | *"Call Trace"*)
-			printf '[guest] %s\n' "$line" >&2
-			;;
-		esac
-	done >"$1"
+		if [[ -n $watch && $line == *"$MIGRATE_AT"* ]]; then
+			watch=
+			migrate_out &
+			migrating=$!
+		fi
+	done >>"$1"
+	[[ -z $migrating ]] || wait "$migrating"
 }
 
 rm -f "$WORK/result"
+: >"$WORK/console.log"
 log "kernel $KVER, modules: ${#module_paths[@]} stock, ${#KOS[@]} extra .ko"
 log "booting under TCG (timeout ${TIMEOUT}s), console: $WORK/console.log"
 t0=$(date +%s%N)
@@ -364,8 +435,38 @@ timeout --kill-after=10 "$TIMEOUT" "${qemu_cmd[@]}" </dev/null 2>"$WORK/qemu.log
 	stream_console "$WORK/console.log"
 rcs=("${PIPESTATUS[@]}")
 set -e
-t1=$(date +%s%N)
 qemu_rc=${rcs[0]}
+migrated=no
+if [[ -n $MIGRATE_AT ]]; then
+	if [[ ! -f $MIGRATED ]]; then
+		log "no migration: the guest never printed \"$MIGRATE_AT\", or saving failed"
+	else
+		log "migrated at \"$MIGRATE_AT\": $(head -n 1 "$MIGRATED")"
+		printf 'PVGEN-RIG-HOST: migrated at %s: %s\n' "$MIGRATE_AT" "$(head -n 1 "$MIGRATED")" >>"$WORK/console.log"
+		# The second QEMU: the same machine, loading the state; QMP tells it to go on.
+		incoming=("$MIGRATE_QEMU" "${qemu_args[@]}" "${MIGRATE_EXTRA[@]}"
+			-qmp "unix:$(qemu_escape "$WORK/qmp-incoming.sock"),server=on,wait=off"
+			-incoming "exec:cat '$STATE'")
+		python3 "$QMP_PY" "$WORK/qmp-incoming.sock" --timeout "$TIMEOUT" wait-incoming cont \
+			>"$WORK/qmp-incoming.log" 2>&1 &
+		qmp_pid=$!
+		set +e
+		timeout --kill-after=10 "$TIMEOUT" "${incoming[@]}" </dev/null 2>"$WORK/qemu-incoming.log" |
+			stream_console "$WORK/console.log" append
+		rcs=("${PIPESTATUS[@]}")
+		wait "$qmp_pid"
+		qmp_rc=$?
+		set -e
+		qemu_rc=${rcs[0]}
+		if ((qmp_rc == 0)); then
+			migrated=yes
+			log "restored by $MIGRATE_QEMU: $(tr '\n' ' ' <"$WORK/qmp-incoming.log")"
+		else
+			log "the second QEMU did not load the state: $(tr '\n' ' ' <"$WORK/qmp-incoming.log")"
+		fi
+	fi
+fi
+t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
 secs=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
 
@@ -377,24 +478,29 @@ guest_exit=$(grep -aoE 'PVGEN-RIG: exit=[0-9]+' "$WORK/console.log" | tail -n 1 
 	echo "qemu_rc=$qemu_rc"
 	echo "seconds=$secs"
 	echo "kver=$KVER"
+	[[ -z $MIGRATE_AT ]] || echo "migrated=$migrated"
 } >"$WORK/result"
 
-if [[ $guest_exit == 0 ]]; then
-	log "PASS: guest script exit=0, boot-test-poweroff ${secs}s"
+if [[ $guest_exit == 0 && ( -z $MIGRATE_AT || $migrated == yes ) ]]; then
+	log "PASS: guest script exit=0, boot-test-poweroff ${secs}s${MIGRATE_AT:+, migrated once}"
 	exit 0
 fi
 
-if ((qemu_rc == 124 || qemu_rc == 137)); then
+if [[ -n $MIGRATE_AT && $migrated != yes ]]; then
+	log "FAIL: the run was not migrated (see above; guest exit=${guest_exit:-none}, qemu rc=$qemu_rc)"
+elif ((qemu_rc == 124 || qemu_rc == 137)); then
 	log "FAIL: timed out after ${TIMEOUT}s"
 elif [[ -z $guest_exit ]]; then
 	log "FAIL: guest never reported an exit status (qemu rc=$qemu_rc; panic, or /init died?)"
 else
 	log "FAIL: guest script exit=$guest_exit (qemu rc=$qemu_rc, ${secs}s)"
 fi
-if [[ -s $WORK/qemu.log ]]; then
-	log "--- qemu.log ---"
-	sed 's/^/[guest] /' "$WORK/qemu.log" >&2
-fi
+for f in qemu.log qemu-incoming.log; do
+	if [[ -s $WORK/$f ]]; then
+		log "--- $f ---"
+		sed 's/^/[guest] /' "$WORK/$f" >&2
+	fi
+done
 log "--- tail of $WORK/console.log ---"
 tail -n 40 "$WORK/console.log" | sed 's/^/[guest] | /' >&2
 exit 1

@@ -3,7 +3,8 @@
 # host's clock. QEMU's CMOS RTC follows the host's clock (-rtc clock=host, the default), so
 # the window runs from one RTC second edge to the one 6 seconds later, however fast or slow
 # the guest's own clock goes. Over that window it prints the IRQ0 count, jiffies and
-# /proc/uptime (the guest's clock) deltas; the host test divides.
+# /proc/uptime (the guest's clock) deltas; the host test divides. With PVGEN_PIT_MIGRATE set, a
+# second window follows a migration marker (see the end).
 set -eu
 RTC=/sys/class/rtc/rtc0/since_epoch
 WINDOW=6
@@ -25,13 +26,26 @@ snapshot() {
 	echo "rtc=$(cat $RTC) uptime_cs=$up irq0=$(irq0) jiffies=$(jiffies)"
 }
 
-wait_edge
-first=$(snapshot)
-first_rtc=${first#rtc=}
-first_rtc=${first_rtc%% *}
-# Sleep in small steps (the guest's sleep may run slow or fast), then spin to the edge.
-while [ $(($(cat $RTC) + 1)) -lt $((first_rtc + WINDOW)) ]; do sleep 0.1; done
-while [ "$(cat $RTC)" -lt $((first_rtc + WINDOW)) ]; do :; done
-last=$(snapshot)
-echo "PVGEN: first $first"
-echo "PVGEN: last $last"
+# window PREFIX: one window, printed as "PVGEN: PREFIXfirst ..." and "PVGEN: PREFIXlast ...".
+window() {
+	wait_edge
+	first=$(snapshot)
+	first_rtc=${first#rtc=}
+	first_rtc=${first_rtc%% *}
+	# Sleep in small steps (the guest's sleep may run slow or fast), then spin to the edge.
+	while [ $(($(cat $RTC) + 1)) -lt $((first_rtc + WINDOW)) ]; do sleep 0.1; done
+	while [ "$(cat $RTC)" -lt $((first_rtc + WINDOW)) ]; do :; done
+	last=$(snapshot)
+	echo "PVGEN: ${1}first $first"
+	echo "PVGEN: ${1}last $last"
+}
+
+window ""
+# PVGEN_PIT_MIGRATE=1 on the kernel command line (an environment variable here): print the
+# marker for boot-guest.sh --migrate-at, give the host a second to stop the VM, then measure
+# a second window, on the QEMU that restored the state.
+if [ -n "${PVGEN_PIT_MIGRATE:-}" ]; then
+	echo "PVGEN: migrate here"
+	sleep 1
+	window "after-"
+fi

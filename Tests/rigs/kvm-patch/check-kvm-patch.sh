@@ -12,10 +12,16 @@
 #                      of git).  Holds the extracted, prepared tree, reused.
 #   --jobs N           make -j (default: nproc)
 #   --fuzz N           patch fuzz allowed (default 0: context must match)
+#   --exact            every hunk must apply at the line its header names (no
+#                      offset, no fuzz): the hunk headers are right
 #   --expect-imm HEX   the compiled kvm_emulate_hypercall must compare nr
 #                      against this value (repeatable).  Values of
 #                      "#define KVM_HC_<name> 0x..." lines the patch adds
 #                      are expected automatically.
+#   --expect-cmp FUNC=HEX  the compiled function FUNC (in any object of
+#                      arch/x86/kvm) must compare against HEX (repeatable),
+#                      e.g. kvm_vm_ioctl_enable_cap=0x70760254 for a new
+#                      capability number
 #   --out DIR          copy the built kvm*.ko and build.log there
 #   --no-checkpatch    skip scripts/checkpatch.pl --strict
 #   --allow-warnings   do not fail on compiler/modpost warnings that the
@@ -66,10 +72,12 @@ patch_files=()
 cache=$repo_root/.build-kernel
 jobs=$(nproc)
 fuzz=0
+exact=0
 out_dir=
 run_checkpatch=1
 allow_warnings=0
 expect_imms=()
+expect_cmps=()
 
 while (($#)); do
 	case $1 in
@@ -77,7 +85,9 @@ while (($#)); do
 	--cache=*) cache=${1#*=}; shift ;;
 	--jobs) [[ $# -ge 2 ]] || usage; jobs=$2; shift 2 ;;
 	--fuzz) [[ $# -ge 2 ]] || usage; fuzz=$2; shift 2 ;;
+	--exact) exact=1; shift ;;
 	--expect-imm) [[ $# -ge 2 ]] || usage; expect_imms+=("$2"); shift 2 ;;
+	--expect-cmp) [[ $# -ge 2 && $2 == ?*=?* ]] || usage; expect_cmps+=("$2"); shift 2 ;;
 	--out) [[ $# -ge 2 ]] || usage; out_dir=$2; shift 2 ;;
 	--no-checkpatch) run_checkpatch=0; shift ;;
 	--allow-warnings) allow_warnings=1; shift ;;
@@ -273,10 +283,26 @@ normalize_warnings() {
 		sed -E 's#^(.*/)?([^/:]+):[0-9]+(:[0-9]+)?: #\2: #' | sort -u || true
 }
 
-disasm_hypercall() {
-	objdump -d --no-show-raw-insn --disassemble=kvm_emulate_hypercall \
-		"$tree/$kvm_dir/x86.o" | sed -n '/<kvm_emulate_hypercall>:/,$p' |
+# disasm_function FUNC [OBJECT]: FUNC's instructions, addresses folded.
+disasm_function() {
+	local func=$1 obj=${2:-$tree/$kvm_dir/x86.o}
+	objdump -d --no-show-raw-insn --disassemble="$func" "$obj" |
+		sed -n "/<$func>:/,\$p" |
 		sed -E 's/^ *[0-9a-f]+:\s*//; s/ *#.*$//; s/[0-9a-f]+ <[^>]*>/<addr>/'
+}
+disasm_hypercall() { disasm_function kvm_emulate_hypercall; }
+# The object of arch/x86/kvm that defines FUNC, or nothing.
+object_of() {
+	local o
+	for o in "$tree/$kvm_dir"/*.o "$tree/$kvm_dir"/*/*.o; do
+		[[ -f $o ]] || continue
+		# grep without -q: with pipefail, nm killed by SIGPIPE would fail the test
+		if nm --defined-only "$o" 2>/dev/null | grep -E "^[0-9a-f]+ [Tt] $1\$" >/dev/null; then
+			printf '%s\n' "$o"
+			return 0
+		fi
+	done
+	return 0
 }
 
 if [[ -d $run_dir ]]; then
@@ -326,6 +352,9 @@ apply_patch() {
 		die 6 "$(basename "$patch_file") does not apply to linux-source-6.1 (fuzz $fuzz); see above"
 	fi
 	printf '%s\n' "$dry" >&2
+	if ((exact)) && grep -qE 'Hunk #[0-9]+ succeeded at .*(offset|fuzz)' <<<"$dry"; then
+		die 6 "$(basename "$patch_file"): a hunk applies elsewhere than its header says (--exact); see above"
+	fi
 	mapfile -t files < <(printf '%s\n' "$dry" | sed -n 's/^checking file //p')
 	((${#files[@]})) || die 6 "$(basename "$patch_file") touches no files"
 	for f in "${files[@]}"; do
@@ -433,6 +462,24 @@ for imm in ${expect_imms[@]+"${expect_imms[@]}"}; do
 	((found)) ||
 		die 8 "kvm_emulate_hypercall does not compare against $(printf 0x%x "$v")"
 	log "kvm_emulate_hypercall handles $(printf 0x%x "$v")"
+done
+
+# --expect-cmp: a function other than kvm_emulate_hypercall compares against
+# a value (a capability number in a switch, say).
+for pair in ${expect_cmps[@]+"${expect_cmps[@]}"}; do
+	func=${pair%%=*}
+	imm=${pair#*=}
+	[[ $func =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 2 "--expect-cmp wants FUNC=HEX, got '$pair'"
+	[[ $imm =~ ^(0[xX])?[0-9a-fA-F]{1,15}$ ]] || die 2 "--expect-cmp wants hex, got '$imm'"
+	obj=$(object_of "$func")
+	[[ -n $obj ]] || die 8 "no object of $kvm_dir defines $func"
+	v=$((16#${imm#0[xX]}))
+	found=0
+	while read -r lo hi; do
+		((lo <= v && v <= hi)) && { found=1; break; }
+	done < <(disasm_function "$func" "$obj" | compared_values | sort -u)
+	((found)) || die 8 "$func does not compare against $(printf 0x%x "$v")"
+	log "$func (${obj##*/}) handles $(printf 0x%x "$v")"
 done
 
 if [[ -n $out_dir ]]; then
