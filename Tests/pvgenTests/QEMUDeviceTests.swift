@@ -249,6 +249,39 @@ struct QEMUDeviceTests {
         #expect(result.output.contains("[host] PASS: 2 patterns written in the guest are in disk.img"))
     }
 
+    /// The disk workload of Tests/rigs/guest/migrate-io.sh on `device`, saved mid-run and
+    /// restored in a second QEMU of the same build (`boot-guest.sh --migrate-at`).
+    func migratedWorkload(_ name: String, moduleArgs: String, device: String) async throws -> String {
+        let qemu = try await BuiltQEMU.binary.value
+        let build = try await BuiltCatalog.shared.value
+        let rig = Repository.path("Tests/rigs/guest")
+        let result = try await runCommand([
+            "\(rig)/boot-guest.sh", "--work", try Repository.scratch(name).path, "--script", "\(rig)/migrate-io.sh",
+            "--ko", build.module("pata_pvgen_piix"), "--no-ata-piix", "--qemu", qemu, "--append", "PVGEN_INSMOD_ARGS=\(moduleArgs)",
+            "--qemu-arg", "-device", "--qemu-arg", device, "--migrate-at", "PVGEN: migrate here",
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output)")
+        #expect(result.output.contains("migrated at \"PVGEN: migrate here\""), "the run was not migrated:\n\(result.output)")
+        #expect(result.output.contains("PVGEN: OK migrated workload"))
+        return result.output
+    }
+
+    @Test(
+        "migration during a disk workload on the doorbell: saved mid-run, restored with -incoming, every pattern reads back with no host error",
+        .timeLimit(.minutes(10)))
+    func migrationOnTheDoorbell() async throws {
+        let output = try await migratedWorkload("migrate-doorbell", moduleArgs: "transport=doorbell", device: "pvgen-batch")
+        #expect(output.contains("PVGEN: transport doorbell -> doorbell, host_errors=0 direct_accesses=0"))
+    }
+
+    @Test(
+        "migration during a disk workload on the ring: the attachment migrates (vmstate), so the restored device serves the ring the guest posts to, with no host error and no fallback",
+        .timeLimit(.minutes(10)))
+    func migrationOnTheRing() async throws {
+        let output = try await migratedWorkload("migrate-ring", moduleArgs: "transport=ring", device: "pvgen-batch")
+        #expect(output.contains("PVGEN: transport ring -> ring, host_errors=0 direct_accesses=0"))
+    }
+
     @Test("the stock ata_piix runs the same workload on the same QEMU build")
     func stockDriverOnTheSameQEMU() async throws {
         let qemu = try await BuiltQEMU.binary.value
