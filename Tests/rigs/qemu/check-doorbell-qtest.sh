@@ -203,5 +203,18 @@ qpid=
 if grep -q 'Blocked re-entrant' "$work/qemu.err"; then
 	check "no blocked re-entrant access" "blocked" "none"
 fi
+
+# --- which IDE controller the device follows: the ide= link -------------------------------
+# one_shot ARGS...: the answer of a QEMU started with ARGS to one qtest "inl 0x560", or the
+# error it stopped with.
+one_shot() {
+	printf 'inl %s\n' "$PORT" | timeout 30 "$qemu" -machine pc -accel qtest -qtest stdio -qtest-log /dev/null \
+		-display none -nodefaults -m 128 "$@" 2>&1 | grep -E '^OK|pvgen-batch|not found' | head -n 1
+}
+check "two IDE controllers and no ide=: refused, naming the property" \
+	"$(one_shot -device piix3-ide -device pvgen-batch | grep -c 'more than one piix3-ide: name one with ide=')" 1
+check "ide= names the second one: the device is there" \
+	"$(one_shot -device piix3-ide,id=ide2 -device pvgen-batch,ide=ide2)" "OK $MAGIC"
+check "ide= naming no device: refused" "$(one_shot -device pvgen-batch,ide=nosuch | grep -c "not found")" 1
 printf '%d passed, %d failed\n' "$passed" "$failed"
 ((failed == 0))
