@@ -7,6 +7,9 @@ struct ListCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @Flag(name: .long, help: "Under each sequence, every access: the batch it lands in, and why each batch ends.")
+    var entries = false
+
     func run() async throws {
         let catalog = try options.catalog()
         let abi = catalog.abi
@@ -26,14 +29,16 @@ struct ListCommand: AsyncParsableCommand {
                 if let path = sequence.sequence.path {
                     // A path's batch is everything it runs, the sequences it calls included.
                     let every = Set(device.sequences.flatMap { $0.guards.map(\.name) })
-                    let batches = plan.submissions(for: [Invocation(name, holding: every)])
-                    let sizes = batches.map { "\($0.count)" }.joined(separator: " + ")
+                    let batches = plan.batches(for: [Invocation(name, holding: every)])
+                    let sizes = batches.map { "\($0.entries.count)" }.joined(separator: " + ")
                     print("  \(name) (path \(path.rawValue)): \(batches.count) submission(s) of \(sizes) accesses at most; \(boundaries.joined(separator: "; "))")
+                    if entries { PlanListing.batches(batches).forEach { print("      \($0)") } }
                     continue
                 }
                 let accesses = sequence.steps.compactMap(\.access).count
                 let end = sequence.submitsAtEnd ? "submits at return" : "stays open into \(sequence.sequence.continuesInto.joined(separator: "/"))"
                 print("  \(name): \(accesses) accesses; \(([end] + boundaries).joined(separator: "; "))")
+                if entries { PlanListing.steps(sequence).forEach { print("      \($0)") } }
             }
         }
     }

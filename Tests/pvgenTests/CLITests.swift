@@ -73,6 +73,23 @@ struct CLITests {
         #expect(result.output.contains("fingerprint \(Catalog.builtIn.abi.fingerprint)"))
         #expect(result.output.contains("tf_load: 14 accesses; stays open into exec_command/bmdma_setup"))
     }
+
+    @Test("pvgen list --entries prints every access with its batch and why each batch ends")
+    func listEntries() async throws {
+        let result = try await PVGenBinary.run("list", "--entries")
+        #expect(result.status == 0)
+        let lines = result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        // dev_select submits after its settle read and before its pause, as the driver does.
+        let select = try #require(lines.firstIndex(of: "dev_select: 2 accesses; submits at return"))
+        #expect(Array(lines[(select + 1)...(select + 4)]) == [
+            "batch 1: out device (cmd+0x6, 1 byte) value select", "batch 1: in altstatus (ctl+0x0, 1 byte)",
+            "-> batch 1 ends when dev_select returns (unless the batch is held)", "ndelay(400)",
+        ])
+        // A path's one batch, each entry with the sequence that queued it.
+        #expect(lines.contains("batch 1: out command (cmd+0x7, 1 byte) value tf->command [exec_command]"))
+        #expect(lines.contains("-> batch 1 ends: issue_dma: the sequence's batch ends"))
+        #expect(lines.contains("-> batch 1 ends: driver needs the value of status"))
+    }
 }
 
 /// `pvgen generate --out DIR` never destroys what is not its own (issue 12, section 9).
