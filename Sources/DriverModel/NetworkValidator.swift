@@ -52,7 +52,10 @@ public enum NetworkValidator {
         if rings.rxKick < 1 || rings.rxKick >= rings.rxEntries {
             report("rings.rx_kick", "\(rings.rxKick): between 1 and the RX ring size, so that the device always keeps buffers")
         }
-        if rings.interruptRate < 0 { report("rings.interrupt_rate", "a rate cannot be negative") }
+        // ITR holds the interval in 256 ns units, 16 bits: 1 to 65535 units.
+        if rings.interruptRate != 0 && !(60...3_906_250).contains(rings.interruptRate) {
+            report("rings.interrupt_rate", "\(rings.interruptRate) interrupts/s: ITR holds 60 to 3906250 per second (0: no limit)")
+        }
         // The generated driver's data path uses these registers and fields by name.
         let required: [String: [String]] = [
             "ctrl": ["asde", "slu", "rst"], "status": ["lu"], "eerd": ["start", "done", "addr", "data"],

@@ -44,7 +44,8 @@ struct HostTimerTests {
         ]
         if let factor { command += ["--qemu-arg", "-global", "--qemu-arg", "isa-pit.ch0-count-factor=\(factor)"] }
         if migrate { command += ["--migrate-at", migrateMarker] }
-        let result = try await runCommand(command)
+        // Ticks per guest second against the host's clock: no other guest may starve this one.
+        let result = try await MachineShare.exclusive { try await runCommand(command) }
         #expect(result.status == 0, "guest run (\(name)) failed:\n\(result.output)")
         return (result.output, work)
     }

@@ -241,4 +241,17 @@ struct FingerprintTests {
         for changed in changes { #expect(changed.fingerprint != base) }
         #expect(Set(changes.map(\.fingerprint)).count == changes.count)
     }
+
+    @Test("the NIC's interrupt rate must fit ITR: 0, or 60 to 3906250 per second")
+    func interruptRateFitsITR() {
+        var nic = E1000.device
+        for rate in [0, 60, 8000, 3_906_250] {
+            nic.rings.interruptRate = rate
+            #expect(NetworkValidator.validate(nic, at: "n").filter { $0.field == "n.rings.interrupt_rate" }.isEmpty, "\(rate)")
+        }
+        for rate in [-1, 1, 59, 3_906_251, 20_000_000] {
+            nic.rings.interruptRate = rate
+            #expect(NetworkValidator.validate(nic, at: "n").map(\.field).contains("n.rings.interrupt_rate"), "\(rate)")
+        }
+    }
 }

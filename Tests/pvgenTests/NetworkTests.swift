@@ -18,5 +18,6 @@ struct NetworkTests {
         #expect(result.output.contains("[host] PASS: pvgen_e1000, 8 MiB each way"))
         let guest = (try? String(contentsOf: work.appendingPathComponent("guest.txt"), encoding: .utf8)) ?? ""
         #expect(guest.contains("driver=pvgen_e1000"), "the guest's report:\n\(guest)")
+        #expect(result.output.contains("PVGEN: net itr out of range refused"), "an interrupt rate ITR cannot hold was accepted")
     }
 }

@@ -22,7 +22,7 @@ enum Repository {
 }
 
 /// The outcome of a command the tests ran.
-struct CommandResult {
+struct CommandResult: Sendable {
     var status: Int32
     var output: String
 }
@@ -31,6 +31,11 @@ struct CommandResult {
 /// swift-subprocess, which starts the child with a clean signal mask: Foundation's Process
 /// passes on the test runner's blocked signals, and a QEMU started that way ignores SIGTERM.
 func runCommand(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
+    guard MachineShare.boots(arguments) else { return try await runProcess(arguments, in: directory, environment: environment) }
+    return try await MachineShare.sharing { try await runProcess(arguments, in: directory, environment: environment) }
+}
+
+private func runProcess(_ arguments: [String], in directory: String?, environment: [String: String]) async throws -> CommandResult {
     var overrides: [Environment.Key: String?] = [:]
     for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
     let result = try await run(

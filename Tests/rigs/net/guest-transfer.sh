@@ -86,6 +86,16 @@ wait_carrier() {
 
 # --- probe ------------------------------------------------------------------------------
 
+# A rate ITR cannot hold is refused at load (60..3906250 per second, or 0), not divided by.
+if [ "$DRV" = pvgen_e1000 ]; then
+	for rate in 1 59 3906251 20000000; do
+		if insmod "/pvgen/$DRV.ko" itr=$rate 2>/dev/null; then
+			fail "insmod $DRV itr=$rate was accepted"
+		fi
+	done
+	echo "PVGEN: net itr out of range refused"
+fi
+
 dmesg -c >/dev/null
 mark 177 # 0xb1 probe
 # shellcheck disable=SC2086 # word splitting wanted: several parameters

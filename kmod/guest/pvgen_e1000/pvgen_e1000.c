@@ -150,9 +150,37 @@ static_assert(sizeof(struct pve_rx_desc) == 16);
 				 FIELD_PREP(PVE_TIPG_IPGR1, 8) | \
 				 FIELD_PREP(PVE_TIPG_IPGR2, 6))
 
+/*
+ * ITR holds the minimum interval in 256 ns units, 16 bits: 1 to 65535 units is
+ * 3906250 down to 60 interrupts/s.
+ */
+#define PVE_ITR_MIN		60
+#define PVE_ITR_MAX		3906250
+
 static unsigned int itr = PVE_ITR_DEFAULT;
-module_param(itr, uint, 0444);
-MODULE_PARM_DESC(itr, "Interrupt rate limit in interrupts/s, written to ITR once at open (0: no limit)");
+
+/* Refuse a rate ITR cannot hold, at load and on a later write alike. */
+static int pve_itr_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int rate;
+	int ret = kstrtouint(val, 0, &rate);
+
+	if (ret)
+		return ret;
+	if (rate && (rate < PVE_ITR_MIN || rate > PVE_ITR_MAX))
+		return -EINVAL;
+	*(unsigned int *)kp->arg = rate;
+	return 0;
+}
+
+static const struct kernel_param_ops pve_itr_ops = {
+	.set	= pve_itr_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(itr, &pve_itr_ops, &itr, 0444);
+__MODULE_PARM_TYPE(itr, "uint");
+MODULE_PARM_DESC(itr, "Interrupt rate limit in interrupts/s, 60..3906250, written to ITR once at open (0: no limit)");
 
 struct pve_tx_buf {
 	struct sk_buff *skb;
@@ -188,7 +216,12 @@ struct pve_priv {
 	bool rx_on;		/* the receiver is enabled (open .. stop) */
 	u32 rctl;		/* last value written to RCTL */
 
-	struct u64_stats_sync syncp;
+	/*
+	 * One sync per writer: RX counts only in the interrupt handler, TX only
+	 * under tx_lock (start_xmit and the handler's reclaim).
+	 */
+	struct u64_stats_sync rx_syncp;
+	struct u64_stats_sync tx_syncp;
 	u64_stats_t rx_packets;
 	u64_stats_t rx_bytes;
 	u64_stats_t rx_dropped;
@@ -305,12 +338,12 @@ static void pve_rx(struct pve_priv *p)
 		p->rx_tail = i;
 	}
 
-	u64_stats_update_begin(&p->syncp);
+	u64_stats_update_begin(&p->rx_syncp);
 	u64_stats_add(&p->rx_packets, packets);
 	u64_stats_add(&p->rx_bytes, bytes);
 	u64_stats_add(&p->rx_dropped, dropped);
 	u64_stats_add(&p->rx_errors, errors);
-	u64_stats_update_end(&p->syncp);
+	u64_stats_update_end(&p->rx_syncp);
 }
 
 /* Reclaim sent frames by their DD bits. Called with tx_lock held. */
@@ -342,10 +375,10 @@ static void pve_tx_clean(struct pve_priv *p)
 	if (netif_queue_stopped(ndev) && pve_tx_free(p) >= PVE_TX_WAKE)
 		netif_wake_queue(ndev);
 
-	u64_stats_update_begin(&p->syncp);
+	u64_stats_update_begin(&p->tx_syncp);
 	u64_stats_add(&p->tx_packets, packets);
 	u64_stats_add(&p->tx_bytes, bytes);
-	u64_stats_update_end(&p->syncp);
+	u64_stats_update_end(&p->tx_syncp);
 }
 
 /*
@@ -377,9 +410,9 @@ static irqreturn_t pve_interrupt(int irq, void *data)
 	if (unlikely(icr & PVE_ICR_LSC))
 		pve_update_link(p);
 	if (unlikely(icr & PVE_ICR_RXO)) {
-		u64_stats_update_begin(&p->syncp);
+		u64_stats_update_begin(&p->rx_syncp);
 		u64_stats_inc(&p->rx_over_errors);
-		u64_stats_update_end(&p->syncp);
+		u64_stats_update_end(&p->rx_syncp);
 	}
 
 	/* Whatever the cause bits say, the DD bits are the truth. */
@@ -466,9 +499,9 @@ drop:
 	/* The frames queued before this one still need their TDT write. */
 	if (!netdev_xmit_more())
 		pve_tx_kick(p);
-	u64_stats_update_begin(&p->syncp);
+	u64_stats_update_begin(&p->tx_syncp);
 	u64_stats_inc(&p->tx_dropped);
-	u64_stats_update_end(&p->syncp);
+	u64_stats_update_end(&p->tx_syncp);
 	spin_unlock_irqrestore(&p->tx_lock, flags);
 	return NETDEV_TX_OK;
 }
@@ -606,7 +639,7 @@ static void pve_hw_start(struct pve_priv *p)
 	pve_wr(p, PVE_RDT, p->rx_tail);
 
 	/* ITR counts in 256 ns units. */
-	pve_wr(p, PVE_ITR, itr ? 1000000000u / (itr * 256) : 0);
+	pve_wr(p, PVE_ITR, itr ? DIV_ROUND_UP(1000000000u, itr * 256) : 0);
 	pve_rd(p, PVE_ICR);
 	pve_wr(p, PVE_IMS, PVE_INT_ENABLE);
 
@@ -685,17 +718,20 @@ static void pve_get_stats64(struct net_device *ndev,
 	unsigned int start;
 
 	do {
-		start = u64_stats_fetch_begin(&p->syncp);
+		start = u64_stats_fetch_begin(&p->rx_syncp);
 		s->rx_packets = u64_stats_read(&p->rx_packets);
 		s->rx_bytes = u64_stats_read(&p->rx_bytes);
 		s->rx_dropped = u64_stats_read(&p->rx_dropped);
 		s->rx_over_errors = u64_stats_read(&p->rx_over_errors);
 		s->rx_errors = u64_stats_read(&p->rx_errors) +
 			       s->rx_over_errors;
+	} while (u64_stats_fetch_retry(&p->rx_syncp, start));
+	do {
+		start = u64_stats_fetch_begin(&p->tx_syncp);
 		s->tx_packets = u64_stats_read(&p->tx_packets);
 		s->tx_bytes = u64_stats_read(&p->tx_bytes);
 		s->tx_dropped = u64_stats_read(&p->tx_dropped);
-	} while (u64_stats_fetch_retry(&p->syncp, start));
+	} while (u64_stats_fetch_retry(&p->tx_syncp, start));
 }
 
 static const struct net_device_ops pve_netdev_ops = {
@@ -797,7 +833,8 @@ static int pve_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	p->pdev = pdev;
 	p->ndev = ndev;
 	spin_lock_init(&p->tx_lock);
-	u64_stats_init(&p->syncp);
+	u64_stats_init(&p->rx_syncp);
+	u64_stats_init(&p->tx_syncp);
 
 	pve_hw_reset(p);
 	pve_read_mac(p, addr);
