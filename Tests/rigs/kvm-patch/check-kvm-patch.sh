@@ -29,7 +29,7 @@
 #
 # environment:
 #   KVM_PATCH_TARBALL  source tarball (default /usr/src/linux-source-6.1.tar.xz)
-#   KVM_PATCH_CONFIG   kernel config (default: newest /boot/config-6.1*-amd64)
+#   KVM_PATCH_CONFIG   kernel config (default: newest /boot/config-6.1.*-amd64)
 #   KVM_PATCH_SYMVERS  Module.symvers for modpost (default: the one of the
 #                      linux-headers package matching the config, if present)
 #
@@ -111,7 +111,8 @@ done
 tarball=${KVM_PATCH_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 config=${KVM_PATCH_CONFIG:-}
 if [[ -z $config ]]; then
-	config=$(find /boot -maxdepth 1 -name 'config-6.1*-amd64' 2>/dev/null |
+	# 6.1.* and not 6.1*: the latter would also take a 6.12 config.
+	config=$(find /boot -maxdepth 1 -name 'config-6.1.*-amd64' 2>/dev/null |
 		sort -V | tail -n 1)
 fi
 symvers=${KVM_PATCH_SYMVERS:-/usr/src/linux-headers-${config##*/config-}/Module.symvers}
