@@ -20,4 +20,20 @@ struct NetworkTests {
         #expect(guest.contains("driver=pvgen_e1000"), "the guest's report:\n\(guest)")
         #expect(result.output.contains("PVGEN: net itr out of range refused"), "an interrupt rate ITR cannot hold was accepted")
     }
+
+    @Test(
+        "a TX stall (bus mastering cut behind the driver's back) fires the netdev watchdog, the driver resets the device, and traffic flows again",
+        .timeLimit(.minutes(10)))
+    func txWatchdogRecovers() async throws {
+        let build = try await BuiltCatalog.shared.value
+        let result = try await runCommand([
+            Repository.path("Tests/rigs/guest/boot-guest.sh"), "--work", try Repository.scratch("net-tx-stall").path,
+            "--script", Repository.path("Tests/rigs/net/tx-stall.sh"), "--ko", build.module("pvgen_e1000"),
+            "--qemu-arg", "-netdev", "--qemu-arg", "user,id=n0", "--qemu-arg", "-device", "--qemu-arg", "e1000,netdev=n0,romfile=",
+        ])
+        #expect(result.status == 0, "guest run failed:\n\(result.output.suffix(4000))")
+        #expect(result.output.contains("PVGEN: watchdog fired:"))
+        #expect(result.output.contains("PVGEN: ping after the reset OK"))
+        #expect(result.output.contains("PVGEN: OK TX watchdog"))
+    }
 }

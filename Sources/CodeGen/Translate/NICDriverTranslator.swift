@@ -16,7 +16,7 @@ struct NICDriverTranslator {
     static let includes = [
         "linux/bitfield.h", "linux/bits.h", "linux/delay.h", "linux/dma-mapping.h", "linux/etherdevice.h",
         "linux/interrupt.h", "linux/io.h", "linux/module.h", "linux/netdevice.h", "linux/pci.h", "linux/skbuff.h",
-        "linux/spinlock.h", "linux/u64_stats_sync.h",
+        "linux/rtnetlink.h", "linux/spinlock.h", "linux/u64_stats_sync.h", "linux/workqueue.h",
     ]
 
     func translate() throws -> CFile {

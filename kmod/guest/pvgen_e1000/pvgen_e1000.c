@@ -27,8 +27,10 @@
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/skbuff.h>
+#include <linux/rtnetlink.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 
 #define PVE_DRV_NAME	"pvgen_e1000"
 #define PVE_PCI_VENDOR	0x8086
@@ -201,6 +203,7 @@ struct pve_priv {
 	unsigned int tx_next;	/* next descriptor to fill */
 	unsigned int tx_clean;	/* oldest descriptor not yet reclaimed */
 	unsigned int tx_tail;	/* last value written to TDT */
+	struct work_struct reset_work;	/* the TX watchdog's reset, in process context */
 	bool tx_irq;		/* TXDW is unmasked */
 
 	/* RX: the interrupt handler only (and open/stop). */
@@ -711,6 +714,46 @@ static int pve_stop(struct net_device *ndev)
 	return 0;
 }
 
+/*
+ * The TX watchdog fired: a sent frame has not been reclaimed for watchdog_timeo.
+ * Reset the device as a close and open would (rings, registers, interrupts), in
+ * process context under RTNL, as e1000 does from its reset task.
+ */
+static void pve_reset_task(struct work_struct *work)
+{
+	struct pve_priv *p = container_of(work, struct pve_priv, reset_work);
+	struct net_device *ndev = p->ndev;
+	int err;
+
+	rtnl_lock();
+	if (netif_running(ndev)) {
+		pve_stop(ndev);
+		err = pve_open(ndev);
+		if (err) {
+			netdev_err(ndev, "reset after a TX timeout failed: %d\n", err);
+			dev_close(ndev);
+		}
+	}
+	rtnl_unlock();
+}
+
+static void pve_tx_timeout(struct net_device *ndev, unsigned int txqueue)
+{
+	struct pve_priv *p = netdev_priv(ndev);
+
+	netdev_warn(ndev, "TX stalled (TDH %u, TDT %u): resetting\n",
+		    pve_rd(p, PVE_TDH), pve_rd(p, PVE_TDT));
+	schedule_work(&p->reset_work);
+}
+
+/* devm action: once the netdev is unregistered no watchdog reschedules the reset. */
+static void pve_cancel_reset(void *data)
+{
+	struct pve_priv *p = data;
+
+	cancel_work_sync(&p->reset_work);
+}
+
 static void pve_get_stats64(struct net_device *ndev,
 			    struct rtnl_link_stats64 *s)
 {
@@ -742,6 +785,7 @@ static const struct net_device_ops pve_netdev_ops = {
 	.ndo_set_mac_address	= pve_set_mac_address,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_stats64	= pve_get_stats64,
+	.ndo_tx_timeout		= pve_tx_timeout,
 };
 
 /* One EEPROM word through EERD; false when the read does not complete. */
@@ -835,6 +879,11 @@ static int pve_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&p->tx_lock);
 	u64_stats_init(&p->rx_syncp);
 	u64_stats_init(&p->tx_syncp);
+	INIT_WORK(&p->reset_work, pve_reset_task);
+	/* Added before the netdev is registered, so it runs after it is unregistered. */
+	err = devm_add_action_or_reset(&pdev->dev, pve_cancel_reset, p);
+	if (err)
+		return err;
 
 	pve_hw_reset(p);
 	pve_read_mac(p, addr);
