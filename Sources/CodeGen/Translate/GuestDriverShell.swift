@@ -408,10 +408,8 @@ extension GuestBatchRuntime {
                     Decl("enum pvgen_transport", "transport", "pvgen_pick_transport(&pdev->dev)")
                     Decl("struct \(ringStateStruct) *", "ring", "pvgen_pick_ring(&pdev->dev, transport)")
                 }
-                if ownInterrupt || abi.ring != nil {
-                    Decl("struct ata_host *", "host")
-                    Decl("int", "rc")
-                }
+                if ownInterrupt || abi.ring != nil { Decl("struct ata_host *", "host") }
+                Decl("int", "rc")
                 if abi.ring != nil {
                     Comment("The kick transport until the ring is attached.")
                     "WRITE_ONCE(pvgen_transport_active, transport)"
@@ -427,11 +425,9 @@ extension GuestBatchRuntime {
                     if abi.ring != nil { "host->private_data = ring" }
                     "pci_set_master(pdev)"
                     "rc = ata_pci_sff_activate_host(host, pvgen_interrupt, &pvgen_sht)"
-                } else if abi.ring != nil {
-                    "rc = ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, ring, 0)"
-                    "host = pci_get_drvdata(pdev)"
                 } else {
-                    Return("ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, NULL, 0)")
+                    "rc = ata_pci_bmdma_init_one(pdev, ppi, &pvgen_sht, \(abi.ring != nil ? "ring" : "NULL"), 0)"
+                    if abi.ring != nil { "host = pci_get_drvdata(pdev)" }
                 }
                 if abi.ring != nil {
                     If("rc || !ring") { Return("rc") }
@@ -443,7 +439,7 @@ extension GuestBatchRuntime {
                         Return("-EIO")
                     }
                     Return("0")
-                } else if ownInterrupt {
+                } else {
                     Return("rc")
                 }
             },

@@ -22,8 +22,10 @@ actor MachineShare {
 
     func acquire(exclusive wantsExclusive: Bool) async {
         // A waiting exclusive user goes first: new guests queue behind it.
-        let free = wantsExclusive ? !exclusive && sharing == 0 : !exclusive && !waiters.contains { $0.exclusive }
-        if free && waiters.isEmpty || free && !wantsExclusive {
+        let free =
+            wantsExclusive
+            ? !exclusive && sharing == 0 && waiters.isEmpty : !exclusive && !waiters.contains { $0.exclusive }
+        if free {
             grant(exclusive: wantsExclusive)
             return
         }
